@@ -1,0 +1,170 @@
+/* The public unitls_buffer calls: argument checks, then dispatch to the implementation through
+ * the buffer's ops table. Nothing here allocates or locks: these run per record. */
+#include "error.h"
+#include "impl.h"
+#include "warning_internal.h"
+
+void buffer_base_init(unitls_buffer *b, const struct unitls_buffer_ops *ops,
+                      unitls_client_context *client_ctx, unitls_server_context *server_ctx)
+{
+    b->ops = ops;
+    b->client_ctx = unitls_client_context_ref(client_ctx);
+    b->server_ctx = unitls_server_context_ref(server_ctx);
+    unitls_error_clear(&b->last_error);
+    if (client_ctx && unitls_client_config_is_insecure(unitls_client_context_configuration(client_ctx)))
+        warn_insecure("connection created", "its client configuration is insecure");
+}
+
+static unitls_status invalid(unitls_buffer *b, const char *call)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    return error_set(&b->last_error, UNITLS_ERR_INVALID, 0, "%s: missing argument", call);
+}
+
+unitls_status unitls_buffer_do_handshake(unitls_buffer *b)
+{
+    return b ? b->ops->do_handshake(b) : UNITLS_ERR_INVALID;
+}
+
+int unitls_buffer_handshake_done(const unitls_buffer *b)
+{
+    return b ? b->ops->handshake_done(b) : 0;
+}
+
+unitls_status unitls_buffer_read(unitls_buffer *b, void *dst, size_t cap, size_t *n)
+{
+    if (!b || !n || (!dst && cap > 0))
+        return invalid(b, "read");
+    return b->ops->read(b, dst, cap, n);
+}
+
+unitls_status unitls_buffer_write(unitls_buffer *b, const void *src, size_t len, size_t *n)
+{
+    if (!b || !n || (!src && len > 0))
+        return invalid(b, "write");
+    return b->ops->write(b, src, len, n);
+}
+
+unitls_status unitls_buffer_shutdown(unitls_buffer *b)
+{
+    return b ? b->ops->shutdown(b) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_buffer_process_incoming(unitls_buffer *b, const void *data, size_t len)
+{
+    if (!b || (!data && len > 0))
+        return invalid(b, "process_incoming");
+    return b->ops->process_incoming(b, data, len);
+}
+
+unitls_status unitls_buffer_process_incoming_eof(unitls_buffer *b)
+{
+    return b ? b->ops->process_incoming_eof(b) : UNITLS_ERR_INVALID;
+}
+
+size_t unitls_buffer_incoming_bytes_buffered(const unitls_buffer *b)
+{
+    return b ? b->ops->incoming_bytes_buffered(b) : 0;
+}
+
+size_t unitls_buffer_incoming_limit(const unitls_buffer *b)
+{
+    return b ? b->ops->incoming_limit(b) : 0;
+}
+
+size_t unitls_buffer_process_outgoing(unitls_buffer *b, void *dst, size_t cap)
+{
+    if (!b || (!dst && cap > 0))
+        return 0;
+    return b->ops->process_outgoing(b, dst, cap);
+}
+
+size_t unitls_buffer_outgoing_bytes_buffered(const unitls_buffer *b)
+{
+    return b ? b->ops->outgoing_bytes_buffered(b) : 0;
+}
+
+unitls_status unitls_buffer_incoming_reserve(unitls_buffer *b, uint8_t **ptr, size_t *cap)
+{
+    if (!b || !ptr || !cap)
+        return invalid(b, "incoming_reserve");
+    return b->ops->incoming_reserve(b, ptr, cap);
+}
+
+unitls_status unitls_buffer_incoming_commit(unitls_buffer *b, size_t n)
+{
+    return b ? b->ops->incoming_commit(b, n) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_buffer_outgoing_peek(unitls_buffer *b, const uint8_t **ptr, size_t *len)
+{
+    if (!b || !ptr || !len)
+        return invalid(b, "outgoing_peek");
+    return b->ops->outgoing_peek(b, ptr, len);
+}
+
+unitls_status unitls_buffer_outgoing_consume(unitls_buffer *b, size_t n)
+{
+    return b ? b->ops->outgoing_consume(b, n) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_buffer_getpeercert(unitls_buffer *b, const uint8_t **der, size_t *len)
+{
+    if (!b || !der || !len)
+        return invalid(b, "getpeercert");
+    return b->ops->getpeercert(b, der, len);
+}
+
+uint16_t unitls_buffer_cipher(const unitls_buffer *b) { return b ? b->ops->cipher(b) : 0; }
+
+unitls_status unitls_buffer_negotiated_protocol(const unitls_buffer *b, const uint8_t **p,
+                                                size_t *len)
+{
+    if (!b || !p || !len)
+        return UNITLS_ERR_INVALID;
+    return b->ops->negotiated_protocol(b, p, len);
+}
+
+enum unitls_tls_version unitls_buffer_negotiated_tls_version(const unitls_buffer *b)
+{
+    return b ? b->ops->negotiated_tls_version(b) : UNITLS_TLS_VERSION_UNSET;
+}
+
+const char *unitls_buffer_server_name(const unitls_buffer *b)
+{
+    return b ? b->ops->server_name(b) : NULL;
+}
+
+int unitls_buffer_session_resumed(const unitls_buffer *b)
+{
+    return b ? b->ops->session_resumed(b) : 0;
+}
+
+unitls_client_context *unitls_buffer_client_context(const unitls_buffer *b)
+{
+    return b ? b->client_ctx : NULL;
+}
+
+unitls_server_context *unitls_buffer_server_context(const unitls_buffer *b)
+{
+    return b ? b->server_ctx : NULL;
+}
+
+int unitls_buffer_is_server(const unitls_buffer *b) { return b && b->server_ctx != NULL; }
+
+const unitls_error *unitls_buffer_last_error(const unitls_buffer *b)
+{
+    return b ? &b->last_error : NULL;
+}
+
+void unitls_buffer_free(unitls_buffer *b)
+{
+    if (!b)
+        return;
+    unitls_client_context *client_ctx = b->client_ctx;
+    unitls_server_context *server_ctx = b->server_ctx;
+    b->ops->free(b);
+    unitls_client_context_unref(client_ctx);
+    unitls_server_context_unref(server_ctx);
+}

@@ -1,0 +1,12 @@
+/* Library-internal hooks into client configuration builders, used by insecure.c. */
+#ifndef UNITLS_CORE_CLIENT_CONFIG_H
+#define UNITLS_CORE_CLIENT_CONFIG_H
+
+#include <unitls/config.h>
+
+/* Turns off chain verification (which implies the hostname check) or only the hostname
+ * check. */
+unitls_status client_config_builder_disable_checks(unitls_client_config_builder *b,
+                                                   int verification, int hostname);
+
+#endif

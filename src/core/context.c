@@ -1,0 +1,149 @@
+/* Client and server contexts: a reference-counted pairing of a configuration with the
+ * implementation state built from it. The core validates, counts references and raises the
+ * SecurityWarning; the implementation builds its state once and creates buffers from it. */
+#include <stdlib.h>
+
+#include "error.h"
+#include "impl.h"
+#include "warning_internal.h"
+
+struct unitls_client_context {
+    refcount refs;
+    const unitls_implementation *impl;
+    unitls_client_config *config;
+    void *state;
+};
+
+struct unitls_server_context {
+    refcount refs;
+    const unitls_implementation *impl;
+    unitls_server_config *config;
+    void *state;
+};
+
+unitls_client_context *unitls_client_context_new(const unitls_implementation *impl,
+                                                 unitls_client_config *config,
+                                                 unitls_error *err)
+{
+    if (!config) {
+        error_set(err, UNITLS_ERR_INVALID, 0, "client context: no configuration");
+        return NULL;
+    }
+    impl = impl ? impl : unitls_implementation_default();
+    if (unitls_implementation_validate_client_config(impl, config, err) != UNITLS_OK)
+        return NULL;
+    unitls_client_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) {
+        error_set(err, UNITLS_ERR_NOMEM, 0, "client context: out of memory");
+        return NULL;
+    }
+    refcount_init(&ctx->refs);
+    ctx->impl = impl;
+    ctx->config = unitls_client_config_ref(config);
+    if (impl->client_context_init(ctx, &ctx->state, err) != UNITLS_OK) {
+        unitls_client_config_unref(ctx->config);
+        free(ctx);
+        return NULL;
+    }
+    if (unitls_client_config_is_insecure(config))
+        warn_insecure("client context created", "its configuration is insecure");
+    return ctx;
+}
+
+unitls_client_context *unitls_client_context_ref(unitls_client_context *ctx)
+{
+    if (ctx)
+        refcount_inc(&ctx->refs);
+    return ctx;
+}
+
+void unitls_client_context_unref(unitls_client_context *ctx)
+{
+    if (!ctx || !refcount_dec(&ctx->refs))
+        return;
+    ctx->impl->client_context_fini(ctx->state);
+    unitls_client_config_unref(ctx->config);
+    free(ctx);
+}
+
+unitls_client_config *unitls_client_context_configuration(const unitls_client_context *ctx)
+{
+    return ctx ? ctx->config : NULL;
+}
+
+const unitls_implementation *unitls_client_context_implementation(const unitls_client_context *ctx)
+{
+    return ctx ? ctx->impl : NULL;
+}
+
+unitls_buffer *unitls_client_context_create_buffer(unitls_client_context *ctx,
+                                                   const char *server_hostname, unitls_error *err)
+{
+    if (!ctx) {
+        error_set(err, UNITLS_ERR_INVALID, 0, "create buffer: no context");
+        return NULL;
+    }
+    return ctx->impl->client_buffer_new(ctx, ctx->state, server_hostname, err);
+}
+
+unitls_server_context *unitls_server_context_new(const unitls_implementation *impl,
+                                                 unitls_server_config *config,
+                                                 unitls_error *err)
+{
+    if (!config) {
+        error_set(err, UNITLS_ERR_INVALID, 0, "server context: no configuration");
+        return NULL;
+    }
+    impl = impl ? impl : unitls_implementation_default();
+    if (unitls_implementation_validate_server_config(impl, config, err) != UNITLS_OK)
+        return NULL;
+    unitls_server_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) {
+        error_set(err, UNITLS_ERR_NOMEM, 0, "server context: out of memory");
+        return NULL;
+    }
+    refcount_init(&ctx->refs);
+    ctx->impl = impl;
+    ctx->config = unitls_server_config_ref(config);
+    if (impl->server_context_init(ctx, &ctx->state, err) != UNITLS_OK) {
+        unitls_server_config_unref(ctx->config);
+        free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+unitls_server_context *unitls_server_context_ref(unitls_server_context *ctx)
+{
+    if (ctx)
+        refcount_inc(&ctx->refs);
+    return ctx;
+}
+
+void unitls_server_context_unref(unitls_server_context *ctx)
+{
+    if (!ctx || !refcount_dec(&ctx->refs))
+        return;
+    ctx->impl->server_context_fini(ctx->state);
+    unitls_server_config_unref(ctx->config);
+    free(ctx);
+}
+
+unitls_server_config *unitls_server_context_configuration(const unitls_server_context *ctx)
+{
+    return ctx ? ctx->config : NULL;
+}
+
+const unitls_implementation *unitls_server_context_implementation(const unitls_server_context *ctx)
+{
+    return ctx ? ctx->impl : NULL;
+}
+
+unitls_buffer *unitls_server_context_create_buffer(unitls_server_context *ctx, unitls_error *err)
+{
+    if (!ctx) {
+        error_set(err, UNITLS_ERR_INVALID, 0, "create buffer: no context");
+        return NULL;
+    }
+    return ctx->impl->server_buffer_new(ctx, ctx->state, err);
+}

@@ -1,0 +1,388 @@
+/* Certificates, private keys and trust stores: where material comes from, and snapshots of
+ * files taken when a configuration is built.
+ *
+ * The three public types share one representation (struct source): a kind, a path or id, and
+ * the content with its SHA-256 once known. Buffers are digested at creation; files when a
+ * configuration loads them (certificate_load() and friends return a new, loaded object so
+ * the caller's unloaded object stays as it was). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config_fields.h"
+#include "error.h"
+#include "material.h"
+#include "refcount.h"
+#include "sha256.h"
+
+struct source {
+    refcount refs;
+    enum unitls_source kind;
+    const char *what;   /* "certificate", "private key", "trust store": for messages */
+    char *path;
+    uint8_t *id;
+    size_t id_len;
+    uint8_t *content;   /* NULL until known */
+    size_t content_len;
+    int has_digest;
+    uint8_t digest[UNITLS_DIGEST_SIZE];
+    int secret;         /* wipe content on free */
+};
+
+struct unitls_certificate { struct source s; };
+struct unitls_private_key { struct source s; };
+struct unitls_trust_store { struct source s; };
+
+static void source_wipe(volatile uint8_t *p, size_t len)
+{
+    while (len--)
+        *p++ = 0;
+}
+
+static void source_free(struct source *s)
+{
+    if (s->secret && s->content)
+        source_wipe(s->content, s->content_len);
+    free(s->content);
+    free(s->path);
+    free(s->id);
+    free(s);
+}
+
+static void source_set_content(struct source *s, uint8_t *content, size_t len)
+{
+    s->content = content;
+    s->content_len = len;
+    sha256(content, len, s->digest);
+    s->has_digest = 1;
+}
+
+static struct source *source_new(size_t size, const char *what, enum unitls_source kind,
+                                 int secret)
+{
+    struct source *s = calloc(1, size);
+    if (!s)
+        return NULL;
+    refcount_init(&s->refs);
+    s->kind = kind;
+    s->what = what;
+    s->secret = secret;
+    return s;
+}
+
+static struct source *source_from_buffer(size_t size, const char *what, int secret,
+                                         const void *data, size_t len, unitls_error *err)
+{
+    if (!data || len == 0) {
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s from buffer: the buffer is empty", what);
+        return NULL;
+    }
+    struct source *s = source_new(size, what, UNITLS_SOURCE_BUFFER, secret);
+    uint8_t *copy = malloc(len);
+    if (!s || !copy) {
+        free(s);
+        free(copy);
+        error_set(err, UNITLS_ERR_NOMEM, 0, "%s from buffer: out of memory", what);
+        return NULL;
+    }
+    memcpy(copy, data, len);
+    source_set_content(s, copy, len);
+    return s;
+}
+
+static struct source *source_from_file(size_t size, const char *what, int secret,
+                                       const char *path, unitls_error *err)
+{
+    if (!path || !*path) {
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s from file: the path is empty", what);
+        return NULL;
+    }
+    struct source *s = source_new(size, what, UNITLS_SOURCE_FILE, secret);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        error_set(err, UNITLS_ERR_NOMEM, 0, "%s file %s: out of memory", what, path);
+        return NULL;
+    }
+    return s;
+}
+
+static struct source *source_from_id(size_t size, const char *what, int secret, const void *id,
+                                     size_t len, unitls_error *err)
+{
+    if (!id || len == 0) {
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s from id: the id is empty", what);
+        return NULL;
+    }
+    struct source *s = source_new(size, what, UNITLS_SOURCE_ID, secret);
+    if (!s || !(s->id = malloc(len))) {
+        free(s);
+        error_set(err, UNITLS_ERR_NOMEM, 0, "%s from id: out of memory", what);
+        return NULL;
+    }
+    memcpy(s->id, id, len);
+    s->id_len = len;
+    return s;
+}
+
+/* Reads a whole regular file. Fills err with the path and the OS reason on failure. */
+static int read_whole_file(const char *what, const char *path, uint8_t **out, size_t *out_len,
+                           unitls_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        error_set(err, UNITLS_ERR_CONFIGURATION, e, "%s file %s: %s", what, path, strerror(e));
+        return -1;
+    }
+    struct stat st;
+    int stat_failed = fstat(fd, &st) != 0;
+    if (stat_failed || !S_ISREG(st.st_mode)) {
+        int e = stat_failed ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        close(fd);
+        error_set(err, UNITLS_ERR_CONFIGURATION, e, "%s file %s: %s", what, path, strerror(e));
+        return -1;
+    }
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size : 4096;
+    size_t len = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        if (len == cap) {
+            uint8_t *grown = realloc(buf, cap * 2);
+            if (!grown)
+                break;
+            buf = grown;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            error_set(err, UNITLS_ERR_CONFIGURATION, e, "%s file %s: %s", what, path,
+                      strerror(e));
+            return -1;
+        }
+        if (got == 0) {
+            close(fd);
+            if (len == 0) {
+                free(buf);
+                error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s file %s: the file is empty",
+                          what, path);
+                return -1;
+            }
+            *out = buf;
+            *out_len = len;
+            return 0;
+        }
+        len += (size_t)got;
+    }
+    free(buf);
+    close(fd);
+    error_set(err, UNITLS_ERR_NOMEM, 0, "%s file %s: out of memory", what, path);
+    return -1;
+}
+
+/* A loaded copy of a file source; a new reference for any other kind. */
+static struct source *source_load(struct source *s, size_t size, unitls_error *err)
+{
+    if (s->kind != UNITLS_SOURCE_FILE) {
+        refcount_inc(&s->refs);
+        return s;
+    }
+    uint8_t *content;
+    size_t len;
+    if (read_whole_file(s->what, s->path, &content, &len, err) != 0)
+        return NULL;
+    struct source *loaded = source_from_file(size, s->what, s->secret, s->path, err);
+    if (!loaded) {
+        if (s->secret)
+            source_wipe(content, len);
+        free(content);
+        return NULL;
+    }
+    source_set_content(loaded, content, len);
+    return loaded;
+}
+
+static int source_equal(const struct source *a, const struct source *b)
+{
+    if (a == b)
+        return 1;
+    if (!a || !b || a->kind != b->kind || a->has_digest != b->has_digest)
+        return 0;
+    if (a->kind == UNITLS_SOURCE_FILE && strcmp(a->path, b->path) != 0)
+        return 0;
+    if (a->kind == UNITLS_SOURCE_ID &&
+        (a->id_len != b->id_len || memcmp(a->id, b->id, a->id_len) != 0))
+        return 0;
+    return !a->has_digest || memcmp(a->digest, b->digest, UNITLS_DIGEST_SIZE) == 0;
+}
+
+static uint64_t source_hash(const struct source *s)
+{
+    if (!s)
+        return 0;
+    uint64_t h = hash_bytes(0xcbf29ce484222325ULL, &s->kind, sizeof s->kind);
+    if (s->path)
+        h = hash_bytes(h, s->path, strlen(s->path));
+    if (s->id)
+        h = hash_bytes(h, s->id, s->id_len);
+    if (s->has_digest)
+        h = hash_bytes(h, s->digest, UNITLS_DIGEST_SIZE);
+    return h;
+}
+
+/* The public accessors are the same for the three types; one definition serves them all. */
+#define SOURCE_ACCESSORS(type, prefix)                                                        \
+    type *prefix##_ref(type *x)                                                              \
+    {                                                                                        \
+        if (x)                                                                               \
+            refcount_inc(&x->s.refs);                                                        \
+        return x;                                                                            \
+    }                                                                                        \
+    void prefix##_unref(type *x)                                                             \
+    {                                                                                        \
+        if (x && refcount_dec(&x->s.refs))                                                   \
+            source_free(&x->s);                                                              \
+    }                                                                                        \
+    enum unitls_source prefix##_source(const type *x) { return x ? x->s.kind : 0; }          \
+    const char *prefix##_path(const type *x) { return x ? x->s.path : NULL; }                \
+    const uint8_t *prefix##_id(const type *x, size_t *len)                                   \
+    {                                                                                        \
+        if (len)                                                                             \
+            *len = x ? x->s.id_len : 0;                                                      \
+        return x ? x->s.id : NULL;                                                           \
+    }                                                                                        \
+    int prefix##_equal(const type *a, const type *b)                                         \
+    {                                                                                        \
+        return source_equal(a ? &a->s : NULL, b ? &b->s : NULL);                             \
+    }
+
+SOURCE_ACCESSORS(unitls_certificate, unitls_certificate)
+SOURCE_ACCESSORS(unitls_private_key, unitls_private_key)
+SOURCE_ACCESSORS(unitls_trust_store, unitls_trust_store)
+
+static const uint8_t *source_content(const struct source *s, size_t *len)
+{
+    if (len)
+        *len = s ? s->content_len : 0;
+    return s ? s->content : NULL;
+}
+
+/* --- certificates --- */
+
+unitls_certificate *unitls_certificate_from_buffer(const void *data, size_t len,
+                                                   unitls_error *err)
+{
+    return (unitls_certificate *)source_from_buffer(sizeof(unitls_certificate), "certificate",
+                                                    0, data, len, err);
+}
+
+unitls_certificate *unitls_certificate_from_file(const char *path, unitls_error *err)
+{
+    return (unitls_certificate *)source_from_file(sizeof(unitls_certificate), "certificate", 0,
+                                                  path, err);
+}
+
+unitls_certificate *unitls_certificate_from_id(const void *id, size_t len, unitls_error *err)
+{
+    return (unitls_certificate *)source_from_id(sizeof(unitls_certificate), "certificate", 0,
+                                                id, len, err);
+}
+
+const uint8_t *unitls_certificate_content(const unitls_certificate *c, size_t *len)
+{
+    return source_content(c ? &c->s : NULL, len);
+}
+
+int unitls_certificate_digest(const unitls_certificate *c, uint8_t digest[UNITLS_DIGEST_SIZE])
+{
+    if (!c || !digest || !c->s.has_digest)
+        return 0;
+    memcpy(digest, c->s.digest, UNITLS_DIGEST_SIZE);
+    return 1;
+}
+
+unitls_certificate *certificate_load(unitls_certificate *c, unitls_error *err)
+{
+    return (unitls_certificate *)source_load(&c->s, sizeof *c, err);
+}
+
+uint64_t certificate_hash(const unitls_certificate *c) { return source_hash(c ? &c->s : NULL); }
+
+/* --- private keys --- */
+
+unitls_private_key *unitls_private_key_from_buffer(const void *data, size_t len,
+                                                   unitls_error *err)
+{
+    return (unitls_private_key *)source_from_buffer(sizeof(unitls_private_key), "private key",
+                                                    1, data, len, err);
+}
+
+unitls_private_key *unitls_private_key_from_file(const char *path, unitls_error *err)
+{
+    return (unitls_private_key *)source_from_file(sizeof(unitls_private_key), "private key", 1,
+                                                  path, err);
+}
+
+unitls_private_key *unitls_private_key_from_id(const void *id, size_t len, unitls_error *err)
+{
+    return (unitls_private_key *)source_from_id(sizeof(unitls_private_key), "private key", 1,
+                                                id, len, err);
+}
+
+const uint8_t *private_key_material(const unitls_private_key *k, size_t *len)
+{
+    return source_content(k ? &k->s : NULL, len);
+}
+
+unitls_private_key *private_key_load(unitls_private_key *k, unitls_error *err)
+{
+    return (unitls_private_key *)source_load(&k->s, sizeof *k, err);
+}
+
+uint64_t private_key_hash(const unitls_private_key *k) { return source_hash(k ? &k->s : NULL); }
+
+/* --- trust stores --- */
+
+unitls_trust_store *unitls_trust_store_system(void)
+{
+    return (unitls_trust_store *)source_new(sizeof(unitls_trust_store), "trust store",
+                                            UNITLS_SOURCE_SYSTEM, 0);
+}
+
+unitls_trust_store *unitls_trust_store_from_buffer(const void *data, size_t len,
+                                                   unitls_error *err)
+{
+    return (unitls_trust_store *)source_from_buffer(sizeof(unitls_trust_store), "trust store",
+                                                    0, data, len, err);
+}
+
+unitls_trust_store *unitls_trust_store_from_file(const char *path, unitls_error *err)
+{
+    return (unitls_trust_store *)source_from_file(sizeof(unitls_trust_store), "trust store", 0,
+                                                  path, err);
+}
+
+unitls_trust_store *unitls_trust_store_from_id(const void *id, size_t len, unitls_error *err)
+{
+    return (unitls_trust_store *)source_from_id(sizeof(unitls_trust_store), "trust store", 0,
+                                                id, len, err);
+}
+
+const uint8_t *unitls_trust_store_content(const unitls_trust_store *t, size_t *len)
+{
+    return source_content(t ? &t->s : NULL, len);
+}
+
+unitls_trust_store *trust_store_load(unitls_trust_store *t, unitls_error *err)
+{
+    return (unitls_trust_store *)source_load(&t->s, sizeof *t, err);
+}
+
+uint64_t trust_store_hash(const unitls_trust_store *t) { return source_hash(t ? &t->s : NULL); }

@@ -1,0 +1,89 @@
+/* The interface between the library's core and a TLS implementation.
+ *
+ * An implementation is a constant table of function pointers (struct unitls_implementation).
+ * The core owns configurations, contexts' reference counts, argument checking, sockets and
+ * SecurityWarnings; the implementation owns everything that touches its TLS library. Only an
+ * implementation's own folder includes its TLS library's headers.
+ *
+ * Buffers use C-style inheritance: an implementation's buffer struct begins with a
+ * struct unitls_buffer (the base), which the core reads for dispatch, context and last error.
+ * The public unitls_buffer_* functions check their arguments, then call through base.ops. */
+#ifndef UNITLS_CORE_IMPL_H
+#define UNITLS_CORE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <unitls/unitls.h>
+
+#include "refcount.h"
+
+struct unitls_buffer_ops {
+    unitls_status (*do_handshake)(unitls_buffer *b);
+    int (*handshake_done)(const unitls_buffer *b);
+    unitls_status (*read)(unitls_buffer *b, void *dst, size_t cap, size_t *n);
+    unitls_status (*write)(unitls_buffer *b, const void *src, size_t len, size_t *n);
+    unitls_status (*shutdown)(unitls_buffer *b);
+    unitls_status (*process_incoming)(unitls_buffer *b, const void *data, size_t len);
+    unitls_status (*process_incoming_eof)(unitls_buffer *b);
+    size_t (*incoming_bytes_buffered)(const unitls_buffer *b);
+    size_t (*incoming_limit)(const unitls_buffer *b);
+    size_t (*process_outgoing)(unitls_buffer *b, void *dst, size_t cap);
+    size_t (*outgoing_bytes_buffered)(const unitls_buffer *b);
+    unitls_status (*incoming_reserve)(unitls_buffer *b, uint8_t **ptr, size_t *cap);
+    unitls_status (*incoming_commit)(unitls_buffer *b, size_t n);
+    unitls_status (*outgoing_peek)(unitls_buffer *b, const uint8_t **ptr, size_t *len);
+    unitls_status (*outgoing_consume)(unitls_buffer *b, size_t n);
+    unitls_status (*getpeercert)(unitls_buffer *b, const uint8_t **der, size_t *len);
+    uint16_t (*cipher)(const unitls_buffer *b);
+    unitls_status (*negotiated_protocol)(const unitls_buffer *b, const uint8_t **p, size_t *len);
+    enum unitls_tls_version (*negotiated_tls_version)(const unitls_buffer *b);
+    const char *(*server_name)(const unitls_buffer *b);
+    int (*session_resumed)(const unitls_buffer *b);
+    /* Releases the implementation's state and the buffer's memory. The core drops the
+     * context reference afterwards. */
+    void (*free)(unitls_buffer *b);
+};
+
+/* The base every implementation's buffer starts with. */
+struct unitls_buffer {
+    const struct unitls_buffer_ops *ops;
+    unitls_client_context *client_ctx; /* exactly one of the two is set, with a reference */
+    unitls_server_context *server_ctx;
+    unitls_error last_error;           /* the implementation writes it when a call fails */
+};
+
+/* Fills the base: takes a reference to the one context given and raises the SecurityWarning
+ * for a connection from an insecure client configuration. Call before returning the buffer. */
+void buffer_base_init(unitls_buffer *b, const struct unitls_buffer_ops *ops,
+                      unitls_client_context *client_ctx, unitls_server_context *server_ctx);
+
+struct unitls_implementation {
+    const char *name;
+    const char *description;
+    unsigned sources[3]; /* indexed by enum unitls_object_kind: masks of enum unitls_source */
+
+    /* Implementation-specific checks beyond the sources (which the core checks first):
+     * ciphers the library lacks, ids it cannot resolve. */
+    unitls_status (*validate_client_config)(const unitls_client_config *cfg, unitls_error *err);
+    unitls_status (*validate_server_config)(const unitls_server_config *cfg, unitls_error *err);
+
+    /* Context state: built once from the (already validated) configuration, read-only after,
+     * shared by every thread that creates buffers. */
+    unitls_status (*client_context_init)(unitls_client_context *ctx, void **state,
+                                         unitls_error *err);
+    void (*client_context_fini)(void *state);
+    unitls_buffer *(*client_buffer_new)(unitls_client_context *ctx, void *state,
+                                        const char *server_hostname, unitls_error *err);
+
+    unitls_status (*server_context_init)(unitls_server_context *ctx, void **state,
+                                         unitls_error *err);
+    void (*server_context_fini)(void *state);
+    unitls_buffer *(*server_buffer_new)(unitls_server_context *ctx, void *state,
+                                        unitls_error *err);
+};
+
+/* The compiled-in implementations, NULL-terminated; the first is the default. Defined by the
+ * library's top level (src/builtin.c), which is the only place that knows them all. */
+extern const unitls_implementation *const builtin_implementations[];
+
+#endif

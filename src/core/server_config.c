@@ -1,0 +1,270 @@
+/* Server configurations and their builder (PEP 748's TLSServerConfiguration), with client
+ * authentication and session tickets as additions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_fields.h"
+#include "error.h"
+#include "material.h"
+#include "refcount.h"
+
+#define MAX_SESSION_TICKETS 8u
+
+struct server_options {
+    enum unitls_client_auth client_auth;
+    unsigned session_tickets;
+};
+
+struct unitls_server_config_builder {
+    struct config_fields fields;
+    unitls_signing_chain **chains;
+    size_t n_chains;
+    struct server_options options;
+};
+
+struct unitls_server_config {
+    refcount refs;
+    struct config_fields fields;
+    unitls_signing_chain **chains; /* loaded snapshots */
+    size_t n_chains;
+    struct server_options options;
+    uint64_t hash;
+};
+
+unitls_server_config_builder *unitls_server_config_builder_new(void)
+{
+    unitls_server_config_builder *b = calloc(1, sizeof *b);
+    if (b)
+        b->options.session_tickets = 1;
+    return b;
+}
+
+static void chains_free(unitls_signing_chain **chains, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        unitls_signing_chain_unref(chains[i]);
+    free(chains);
+}
+
+void unitls_server_config_builder_free(unitls_server_config_builder *b)
+{
+    if (!b)
+        return;
+    fields_free(&b->fields);
+    chains_free(b->chains, b->n_chains);
+    free(b);
+}
+
+unitls_status unitls_server_config_builder_add_certificate_chain(unitls_server_config_builder *b,
+                                                                 unitls_signing_chain *chain)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    if (!chain)
+        return fields_fail(&b->fields, UNITLS_ERR_INVALID, "certificate chain: NULL chain");
+    unitls_signing_chain **grown = realloc(b->chains, (b->n_chains + 1) * sizeof *grown);
+    if (!grown)
+        return fields_fail(&b->fields, UNITLS_ERR_NOMEM, "certificate chain: out of memory");
+    grown[b->n_chains++] = unitls_signing_chain_ref(chain);
+    b->chains = grown;
+    return UNITLS_OK;
+}
+
+unitls_status unitls_server_config_builder_set_ciphers(unitls_server_config_builder *b,
+                                                       const uint16_t *ids, size_t n)
+{
+    return b ? fields_set_ciphers(&b->fields, ids, n) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_server_config_builder_add_inner_protocol(unitls_server_config_builder *b,
+                                                              const void *bytes, size_t len)
+{
+    return b ? fields_add_protocol(&b->fields, bytes, len) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_server_config_builder_set_lowest_supported_version(
+    unitls_server_config_builder *b, enum unitls_tls_version v)
+{
+    return b ? fields_set_version(&b->fields, 1, v) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_server_config_builder_set_highest_supported_version(
+    unitls_server_config_builder *b, enum unitls_tls_version v)
+{
+    return b ? fields_set_version(&b->fields, 0, v) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_server_config_builder_set_trust_store(unitls_server_config_builder *b,
+                                                           unitls_trust_store *store)
+{
+    return b ? fields_set_trust_store(&b->fields, store) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_server_config_builder_set_client_auth(unitls_server_config_builder *b,
+                                                           enum unitls_client_auth mode)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    if (mode != UNITLS_CLIENT_AUTH_NONE && mode != UNITLS_CLIENT_AUTH_OPTIONAL &&
+        mode != UNITLS_CLIENT_AUTH_REQUIRED)
+        return fields_fail(&b->fields, UNITLS_ERR_CONFIGURATION,
+                           "client auth: unknown mode %d; expected none, optional or required",
+                           (int)mode);
+    b->options.client_auth = mode;
+    return UNITLS_OK;
+}
+
+unitls_status unitls_server_config_builder_set_session_tickets(unitls_server_config_builder *b,
+                                                               unsigned n)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    if (n > MAX_SESSION_TICKETS)
+        return fields_fail(&b->fields, UNITLS_ERR_CONFIGURATION,
+                           "session tickets: %u per handshake; expected 0 to %u", n,
+                           MAX_SESSION_TICKETS);
+    b->options.session_tickets = n;
+    return UNITLS_OK;
+}
+
+static uint64_t server_config_compute_hash(const unitls_server_config *c)
+{
+    uint64_t h = fields_hash(&c->fields);
+    for (size_t i = 0; i < c->n_chains; i++)
+        h = hash_mix(h, unitls_signing_chain_hash(c->chains[i]));
+    h = hash_mix(h, (uint64_t)c->options.client_auth);
+    return hash_mix(h, c->options.session_tickets);
+}
+
+/* Loads every chain's files into the configuration's own snapshot. */
+static unitls_status server_config_load_chains(unitls_server_config *c,
+                                               const unitls_server_config_builder *b,
+                                               unitls_error *err)
+{
+    c->chains = calloc(b->n_chains, sizeof *c->chains);
+    if (!c->chains)
+        return error_set(err, UNITLS_ERR_NOMEM, 0, "server configuration: out of memory");
+    for (; c->n_chains < b->n_chains; c->n_chains++) {
+        unitls_signing_chain *loaded = signing_chain_load(b->chains[c->n_chains], err);
+        if (!loaded)
+            return err ? err->status : UNITLS_ERR_CONFIGURATION;
+        c->chains[c->n_chains] = loaded;
+    }
+    return UNITLS_OK;
+}
+
+unitls_server_config *unitls_server_config_builder_build(const unitls_server_config_builder *b,
+                                                         unitls_error *err)
+{
+    if (!b) {
+        error_set(err, UNITLS_ERR_INVALID, 0, "server configuration: no builder");
+        return NULL;
+    }
+    if (b->n_chains == 0 && b->fields.first_error.status == UNITLS_OK) {
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                  "server configuration: no certificate chain; a server needs at least one");
+        return NULL;
+    }
+    unitls_server_config *c = calloc(1, sizeof *c);
+    if (!c) {
+        error_set(err, UNITLS_ERR_NOMEM, 0, "server configuration: out of memory");
+        return NULL;
+    }
+    refcount_init(&c->refs);
+    c->options = b->options;
+    if (fields_build(&b->fields, &c->fields, err) != UNITLS_OK ||
+        server_config_load_chains(c, b, err) != UNITLS_OK) {
+        unitls_server_config_unref(c);
+        return NULL;
+    }
+    c->hash = server_config_compute_hash(c);
+    return c;
+}
+
+unitls_server_config *unitls_server_config_ref(unitls_server_config *c)
+{
+    if (c)
+        refcount_inc(&c->refs);
+    return c;
+}
+
+void unitls_server_config_unref(unitls_server_config *c)
+{
+    if (!c || !refcount_dec(&c->refs))
+        return;
+    fields_free(&c->fields);
+    chains_free(c->chains, c->n_chains);
+    free(c);
+}
+
+size_t unitls_server_config_n_certificate_chains(const unitls_server_config *c)
+{
+    return c ? c->n_chains : 0;
+}
+
+unitls_signing_chain *unitls_server_config_certificate_chain(const unitls_server_config *c,
+                                                             size_t i)
+{
+    return (c && i < c->n_chains) ? c->chains[i] : NULL;
+}
+
+const uint16_t *unitls_server_config_ciphers(const unitls_server_config *c, size_t *n)
+{
+    if (n)
+        *n = c ? c->fields.n_ciphers : 0;
+    return c ? c->fields.ciphers : NULL;
+}
+
+size_t unitls_server_config_n_inner_protocols(const unitls_server_config *c)
+{
+    return c ? c->fields.n_protocols : 0;
+}
+
+const uint8_t *unitls_server_config_inner_protocol(const unitls_server_config *c, size_t i,
+                                                   size_t *len)
+{
+    return c ? fields_protocol(&c->fields, i, len) : NULL;
+}
+
+enum unitls_tls_version unitls_server_config_lowest_supported_version(
+    const unitls_server_config *c)
+{
+    return c ? c->fields.lowest : UNITLS_TLS_VERSION_UNSET;
+}
+
+enum unitls_tls_version unitls_server_config_highest_supported_version(
+    const unitls_server_config *c)
+{
+    return c ? c->fields.highest : UNITLS_TLS_VERSION_UNSET;
+}
+
+unitls_trust_store *unitls_server_config_trust_store(const unitls_server_config *c)
+{
+    return c ? c->fields.trust_store : NULL;
+}
+
+enum unitls_client_auth unitls_server_config_client_auth(const unitls_server_config *c)
+{
+    return c ? c->options.client_auth : UNITLS_CLIENT_AUTH_NONE;
+}
+
+unsigned unitls_server_config_session_tickets(const unitls_server_config *c)
+{
+    return c ? c->options.session_tickets : 0;
+}
+
+int unitls_server_config_equal(const unitls_server_config *a, const unitls_server_config *b)
+{
+    if (a == b)
+        return 1;
+    if (!a || !b || a->hash != b->hash || a->n_chains != b->n_chains ||
+        memcmp(&a->options, &b->options, sizeof a->options) != 0 ||
+        !fields_equal(&a->fields, &b->fields))
+        return 0;
+    for (size_t i = 0; i < a->n_chains; i++)
+        if (!unitls_signing_chain_equal(a->chains[i], b->chains[i]))
+            return 0;
+    return 1;
+}
+
+uint64_t unitls_server_config_hash(const unitls_server_config *c) { return c ? c->hash : 0; }

@@ -1,0 +1,46 @@
+/* The warning handler: the library's one piece of process-wide state, because PEP 748's
+ * SecurityWarning is process-wide too. A mutex guards the (function, argument) pair so a
+ * handler never runs with another handler's argument; warnings are rare, never on a data
+ * path, so the lock costs nothing that matters. */
+#include <pthread.h>
+#include <stdio.h>
+
+#include <unitls/warning.h>
+
+#include "warning_internal.h"
+
+static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
+static unitls_warning_handler handler_fn;
+static void *handler_arg;
+
+static void warning_to_stderr(enum unitls_warning_category category, const char *message,
+                              void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "unitls: %s: %s\n",
+            category == UNITLS_WARNING_SECURITY ? "SecurityWarning" : "Warning", message);
+}
+
+void unitls_set_warning_handler(unitls_warning_handler fn, void *arg)
+{
+    pthread_mutex_lock(&handler_lock);
+    handler_fn = fn;
+    handler_arg = arg;
+    pthread_mutex_unlock(&handler_lock);
+}
+
+void unitls_warn(enum unitls_warning_category category, const char *message)
+{
+    pthread_mutex_lock(&handler_lock);
+    unitls_warning_handler fn = handler_fn ? handler_fn : warning_to_stderr;
+    void *arg = handler_arg;
+    fn(category, message ? message : "", arg);
+    pthread_mutex_unlock(&handler_lock);
+}
+
+void warn_insecure(const char *what, const char *why)
+{
+    char message[256];
+    snprintf(message, sizeof message, "%s: %s", what, why);
+    unitls_warn(UNITLS_WARNING_SECURITY, message);
+}

@@ -1,0 +1,248 @@
+/* iostore: the incoming and outgoing byte stores of a buffer, and the BIO through which OpenSSL
+ * reads the one and writes the other. See iostore.h for the bounds and the memory policy. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "iostore.h"
+
+/* A fixed BIO type: BIO_get_new_index() hands out a process-wide counter that would run out
+ * of its 8 bits after enough context reloads. The type only matters to BIO_find_type(). */
+#define IOSTORE_BIO_TYPE ((BIO_TYPE_START + 17) | BIO_TYPE_SOURCE_SINK)
+#define OUTGOING_MIN_ALLOC 4096u
+
+size_t iostore_in_len(const struct iostore *io) { return io->in_end - io->in_start; }
+
+size_t iostore_out_len(const struct iostore *io) { return io->out_end - io->out_start; }
+
+static void in_release_if_empty(struct iostore *io)
+{
+    if (io->in_start != io->in_end || io->in_reserved)
+        return;
+    free(io->in);
+    io->in = NULL;
+    io->in_start = io->in_end = 0;
+}
+
+static void out_release_if_empty(struct iostore *io)
+{
+    if (io->out_start != io->out_end)
+        return;
+    free(io->out);
+    io->out = NULL;
+    io->out_start = io->out_end = io->out_cap = 0;
+}
+
+/* Moves the unread incoming bytes to the front so the free room is contiguous. */
+static void in_compact(struct iostore *io)
+{
+    size_t used = iostore_in_len(io);
+    if (io->in_start == 0)
+        return;
+    if (used > 0)
+        memmove(io->in, io->in + io->in_start, used);
+    io->in_start = 0;
+    io->in_end = used;
+}
+
+static int in_allocate(struct iostore *io)
+{
+    if (!io->in)
+        io->in = malloc(IOSTORE_INCOMING_LIMIT);
+    return io->in ? 0 : -1;
+}
+
+unitls_status iostore_put(struct iostore *io, const void *data, size_t len)
+{
+    if (len == 0)
+        return UNITLS_OK;
+    if (len > IOSTORE_INCOMING_LIMIT - iostore_in_len(io))
+        return UNITLS_WANT_READ;
+    if (in_allocate(io) != 0)
+        return UNITLS_ERR_NOMEM;
+    if (len > IOSTORE_INCOMING_LIMIT - io->in_end)
+        in_compact(io);
+    memcpy(io->in + io->in_end, data, len);
+    io->in_end += len;
+    return UNITLS_OK;
+}
+
+unitls_status iostore_reserve(struct iostore *io, uint8_t **ptr, size_t *cap)
+{
+    if (in_allocate(io) != 0)
+        return UNITLS_ERR_NOMEM;
+    in_compact(io);
+    io->in_reserved = 1;
+    *ptr = io->in + io->in_end;
+    *cap = IOSTORE_INCOMING_LIMIT - io->in_end;
+    return UNITLS_OK;
+}
+
+unitls_status iostore_commit(struct iostore *io, size_t n)
+{
+    if (!io->in_reserved || n > IOSTORE_INCOMING_LIMIT - io->in_end)
+        return UNITLS_ERR_INVALID;
+    io->in_end += n;
+    io->in_reserved = 0;
+    in_release_if_empty(io);
+    return UNITLS_OK;
+}
+
+/* Makes room for len more outgoing bytes: first by moving drained space to the end, then by
+ * growing to at least twice the capacity so a flight never grows one record at a time. */
+static int out_make_room(struct iostore *io, size_t len)
+{
+    if (io->out_cap - io->out_end >= len)
+        return 0;
+    size_t used = iostore_out_len(io);
+    if (io->out_start > 0) {
+        memmove(io->out, io->out + io->out_start, used);
+        io->out_start = 0;
+        io->out_end = used;
+        if (io->out_cap - used >= len)
+            return 0;
+    }
+    if (len > SIZE_MAX / 2 - used)
+        return -1;
+    size_t cap = io->out_cap * 2;
+    if (cap < used + len)
+        cap = used + len;
+    if (cap < OUTGOING_MIN_ALLOC)
+        cap = OUTGOING_MIN_ALLOC;
+    uint8_t *grown = realloc(io->out, cap);
+    if (!grown)
+        return -1;
+    io->out = grown;
+    io->out_cap = cap;
+    return 0;
+}
+
+int iostore_out_prepare(struct iostore *io, size_t len) { return out_make_room(io, len); }
+
+size_t iostore_take(struct iostore *io, void *dst, size_t cap)
+{
+    size_t n = iostore_out_len(io);
+    if (n > cap)
+        n = cap;
+    if (n == 0)
+        return 0;
+    memcpy(dst, io->out + io->out_start, n);
+    io->out_start += n;
+    out_release_if_empty(io);
+    return n;
+}
+
+void iostore_peek(const struct iostore *io, const uint8_t **ptr, size_t *len)
+{
+    *len = iostore_out_len(io);
+    *ptr = *len ? io->out + io->out_start : NULL;
+}
+
+unitls_status iostore_consume(struct iostore *io, size_t n)
+{
+    if (n > iostore_out_len(io))
+        return UNITLS_ERR_INVALID;
+    io->out_start += n;
+    out_release_if_empty(io);
+    return UNITLS_OK;
+}
+
+void iostore_release(struct iostore *io)
+{
+    free(io->in);
+    free(io->out);
+    memset(io, 0, sizeof *io);
+}
+
+/* --- the BIO ------------------------------------------------------------------------------ */
+
+static int bio_read(BIO *bio, char *dst, size_t cap, size_t *readbytes)
+{
+    struct iostore *io = BIO_get_data(bio);
+    BIO_clear_retry_flags(bio);
+    size_t n = iostore_in_len(io);
+    if (n == 0) {
+        /* At the transport's EOF a read fails without retry and BIO_eof() says so: OpenSSL
+         * then reports an unexpected EOF, which the buffer turns into RAGGED_EOF. */
+        if (!io->eof)
+            BIO_set_retry_read(bio);
+        *readbytes = 0;
+        return 0;
+    }
+    if (n > cap)
+        n = cap;
+    memcpy(dst, io->in + io->in_start, n);
+    io->in_start += n;
+    in_release_if_empty(io);
+    *readbytes = n;
+    return 1;
+}
+
+/* Never asks OpenSSL to retry: the buffer bounds what it hands to SSL_write instead, so a
+ * record once built is always stored whole and write's count stays exact. */
+static int bio_write(BIO *bio, const char *data, size_t len, size_t *written)
+{
+    struct iostore *io = BIO_get_data(bio);
+    BIO_clear_retry_flags(bio);
+    if (out_make_room(io, len) != 0) {
+        io->out_of_memory = 1;
+        *written = 0;
+        return 0;
+    }
+    memcpy(io->out + io->out_end, data, len);
+    io->out_end += len;
+    *written = len;
+    return 1;
+}
+
+static long bio_ctrl(BIO *bio, int cmd, long num, void *ptr)
+{
+    (void)num;
+    (void)ptr;
+    const struct iostore *io = BIO_get_data(bio);
+    switch (cmd) {
+    case BIO_CTRL_FLUSH:
+        return 1;
+    case BIO_CTRL_EOF:
+        return io->eof && iostore_in_len(io) == 0;
+    case BIO_CTRL_PENDING:
+        return (long)iostore_in_len(io);
+    case BIO_CTRL_WPENDING:
+        return (long)iostore_out_len(io);
+    default:
+        return 0;
+    }
+}
+
+static int bio_create(BIO *bio)
+{
+    BIO_set_init(bio, 1);
+    return 1;
+}
+
+static int bio_destroy(BIO *bio)
+{
+    BIO_set_data(bio, NULL);
+    return 1;
+}
+
+BIO_METHOD *iostore_method_new(void)
+{
+    BIO_METHOD *m = BIO_meth_new(IOSTORE_BIO_TYPE, "unitls iostore");
+    if (!m)
+        return NULL;
+    if (!BIO_meth_set_read_ex(m, bio_read) || !BIO_meth_set_write_ex(m, bio_write) ||
+        !BIO_meth_set_ctrl(m, bio_ctrl) || !BIO_meth_set_create(m, bio_create) ||
+        !BIO_meth_set_destroy(m, bio_destroy)) {
+        BIO_meth_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+BIO *iostore_bio_new(BIO_METHOD *method, struct iostore *io)
+{
+    BIO *bio = BIO_new(method);
+    if (bio)
+        BIO_set_data(bio, io);
+    return bio;
+}

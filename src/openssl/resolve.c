@@ -1,0 +1,296 @@
+/* resolve: parsing certificate and key material (PEM or DER) and ids into OpenSSL objects. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "core/error.h"
+#include "core/material.h"
+#include "idstore.h"
+#include "keydecoder.h"
+#include "resolve.h"
+#include "tls_error.h"
+
+#define DESC_SIZE 200
+
+/* "certificate file /etc/x.pem", "private key buffer", "trust store id pkcs11:token=a". */
+static void describe(const char *what, enum unitls_source source, const char *path,
+                     const uint8_t *id, size_t id_len, char *buf, size_t cap)
+{
+    char shown[160];
+    switch (source) {
+    case UNITLS_SOURCE_FILE:
+        snprintf(buf, cap, "%s file %s", what, path ? path : "?");
+        break;
+    case UNITLS_SOURCE_ID:
+        idstore_describe(id, id_len, shown, sizeof shown);
+        snprintf(buf, cap, "%s id %s", what, shown);
+        break;
+    case UNITLS_SOURCE_SYSTEM:
+        snprintf(buf, cap, "system %s", what);
+        break;
+    default:
+        snprintf(buf, cap, "%s buffer", what);
+        break;
+    }
+}
+
+static void describe_certificate(const unitls_certificate *c, char *buf, size_t cap)
+{
+    size_t id_len = 0;
+    const uint8_t *id = unitls_certificate_id(c, &id_len);
+    describe("certificate", unitls_certificate_source(c), unitls_certificate_path(c), id, id_len,
+             buf, cap);
+}
+
+static void describe_key(const unitls_private_key *k, char *buf, size_t cap)
+{
+    size_t id_len = 0;
+    const uint8_t *id = unitls_private_key_id(k, &id_len);
+    describe("private key", unitls_private_key_source(k), unitls_private_key_path(k), id, id_len,
+             buf, cap);
+}
+
+/* Encrypted PEM keys are refused: a library must never prompt on a terminal. */
+static int no_password(char *buf, int size, int rwflag, void *arg)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)arg;
+    return -1;
+}
+
+static int is_pem(const uint8_t *p, size_t len)
+{
+    return memmem(p, len, "-----BEGIN ", 11) != NULL;
+}
+
+static BIO *material_bio(const uint8_t *p, size_t len)
+{
+    return len <= INT_MAX ? BIO_new_mem_buf(p, (int)len) : NULL;
+}
+
+static int pem_ended_cleanly(void)
+{
+    unsigned long e = ERR_peek_last_error();
+    return ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+}
+
+/* Appends every certificate of PEM or DER material to out. */
+static unitls_status certs_parse(const uint8_t *p, size_t len, const char *desc,
+                                 STACK_OF(X509) *out, unitls_error *err)
+{
+    int before = sk_X509_num(out), ok = 1;
+    if (is_pem(p, len)) {
+        BIO *bio = material_bio(p, len);
+        X509 *x;
+        while (bio && (x = PEM_read_bio_X509(bio, NULL, no_password, NULL)))
+            if (sk_X509_push(out, x) <= 0) {
+                X509_free(x);
+                break;
+            }
+        ok = bio && pem_ended_cleanly();
+        BIO_free(bio);
+    } else {
+        const unsigned char *q = p, *end = p + len;
+        while (ok && q < end) {
+            X509 *x = d2i_X509(NULL, &q, (long)(end - q));
+            ok = x && sk_X509_push(out, x) > 0;
+            if (!ok)
+                X509_free(x);
+        }
+    }
+    if (!ok)
+        return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION,
+                                    "%s: cannot read it as PEM or DER certificates", desc);
+    ERR_clear_error();
+    if (sk_X509_num(out) == before)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s: holds no certificate", desc);
+    return UNITLS_OK;
+}
+
+/* Reads the first private key of PEM or DER material; quiet is for material that may hold no
+ * key (a leaf's PEM): then a missing key is not an error but *out stays NULL. */
+static unitls_status key_parse(struct keydecoder *kd, const uint8_t *p, size_t len,
+                               const char *desc, int quiet, EVP_PKEY **out, unitls_error *err)
+{
+    if (quiet && !is_pem(p, len))
+        return UNITLS_OK; /* DER certificate material cannot hold a key */
+    int rc = keydecoder_decode(kd, p, len, out);
+    if (rc == 1 || (rc == 0 && quiet)) {
+        ERR_clear_error();
+        return UNITLS_OK;
+    }
+    if (rc == 0)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s: holds no PEM private key", desc);
+    return tls_error_from_queue_last(err, UNITLS_ERR_CONFIGURATION,
+                                     "%s: cannot read a private key (PEM or DER, unencrypted)",
+                                     desc);
+}
+
+/* Certificates of one certificate object into out; when key is not NULL, also the private key
+ * its material or id may hold. */
+static unitls_status certificate_resolve(struct keydecoder *kd, const unitls_certificate *c,
+                                         STACK_OF(X509) *out, EVP_PKEY **key, unitls_error *err)
+{
+    char desc[DESC_SIZE];
+    describe_certificate(c, desc, sizeof desc);
+    size_t len = 0;
+    if (unitls_certificate_source(c) == UNITLS_SOURCE_ID) {
+        const uint8_t *id = unitls_certificate_id(c, &len);
+        return idstore_load(id, len, "certificate id", out, key, err);
+    }
+    const uint8_t *content = unitls_certificate_content(c, &len);
+    if (!content || len == 0)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "%s: not loaded (only a built configuration holds its content)", desc);
+    unitls_status st = certs_parse(content, len, desc, out, err);
+    if (st == UNITLS_OK && key)
+        st = key_parse(kd, content, len, desc, 1, key, err);
+    return st;
+}
+
+static unitls_status key_resolve(struct keydecoder *kd, const unitls_private_key *k,
+                                 EVP_PKEY **out, unitls_error *err)
+{
+    char desc[DESC_SIZE];
+    describe_key(k, desc, sizeof desc);
+    size_t len = 0;
+    if (unitls_private_key_source(k) == UNITLS_SOURCE_ID) {
+        const uint8_t *id = unitls_private_key_id(k, &len);
+        return idstore_load(id, len, "private key id", NULL, out, err);
+    }
+    const uint8_t *material = private_key_material(k, &len);
+    if (!material || len == 0)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "%s: not loaded (only a built configuration holds its content)", desc);
+    return key_parse(kd, material, len, desc, 0, out, err);
+}
+
+static unitls_status chain_check_key(const unitls_signing_chain *s, X509 *leaf, EVP_PKEY *key,
+                                     unitls_error *err)
+{
+    char cert_desc[DESC_SIZE], key_desc[DESC_SIZE + 32];
+    describe_certificate(unitls_signing_chain_leaf(s), cert_desc, sizeof cert_desc);
+    if (!key)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "%s: holds no private key and the signing chain names none", cert_desc);
+    if (X509_check_private_key(leaf, key) == 1)
+        return UNITLS_OK;
+    const unitls_private_key *k = unitls_signing_chain_key(s);
+    if (k)
+        describe_key(k, key_desc, sizeof key_desc);
+    else
+        snprintf(key_desc, sizeof key_desc, "the private key in %s", cert_desc);
+    return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "%s does not match %s", key_desc,
+                                cert_desc);
+}
+
+void resolved_chain_clear(struct resolved_chain *c)
+{
+    X509_free(c->leaf);
+    EVP_PKEY_free(c->key);
+    sk_X509_pop_free(c->chain, X509_free);
+    memset(c, 0, sizeof *c);
+}
+
+unitls_status resolve_chain(struct keydecoder *kd, const unitls_signing_chain *s,
+                            struct resolved_chain *out, unitls_error *err)
+{
+    struct resolved_chain r = {NULL, NULL, sk_X509_new_null()};
+    if (!r.chain)
+        return error_set(err, UNITLS_ERR_NOMEM, 0, "signing chain: out of memory");
+    const unitls_private_key *k = unitls_signing_chain_key(s);
+    unitls_status st = certificate_resolve(kd, unitls_signing_chain_leaf(s), r.chain,
+                                           k ? NULL : &r.key, err);
+    if (st == UNITLS_OK) {
+        r.leaf = sk_X509_shift(r.chain); /* the leaf comes first; the rest are intermediates */
+        if (k)
+            st = key_resolve(kd, k, &r.key, err);
+    }
+    for (size_t i = 0; st == UNITLS_OK && i < unitls_signing_chain_length(s); i++)
+        st = certificate_resolve(kd, unitls_signing_chain_intermediate(s, i), r.chain, NULL,
+                                 err);
+    if (st == UNITLS_OK)
+        st = chain_check_key(s, r.leaf, r.key, err);
+    if (st != UNITLS_OK) {
+        resolved_chain_clear(&r);
+        return st;
+    }
+    *out = r;
+    return UNITLS_OK;
+}
+
+static unitls_status store_add_all(X509_STORE *store, STACK_OF(X509) *certs,
+                                   STACK_OF(X509_NAME) *names, const char *desc,
+                                   unitls_error *err)
+{
+    for (int i = 0; i < sk_X509_num(certs); i++) {
+        X509 *x = sk_X509_value(certs, i);
+        if (!X509_STORE_add_cert(store, x))
+            return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "%s: certificate %d",
+                                        desc, i);
+        X509_NAME *name = names ? X509_NAME_dup(X509_get_subject_name(x)) : NULL;
+        if (names && (!name || sk_X509_NAME_push(names, name) <= 0)) {
+            X509_NAME_free(name);
+            return error_set(err, UNITLS_ERR_NOMEM, 0, "%s: out of memory", desc);
+        }
+    }
+    return UNITLS_OK;
+}
+
+static unitls_status trust_store_certs(const unitls_trust_store *t, const char *desc,
+                                       STACK_OF(X509) *certs, unitls_error *err)
+{
+    size_t len = 0;
+    if (unitls_trust_store_source(t) == UNITLS_SOURCE_ID) {
+        const uint8_t *id = unitls_trust_store_id(t, &len);
+        return idstore_load(id, len, "trust store id", certs, NULL, err);
+    }
+    const uint8_t *content = unitls_trust_store_content(t, &len);
+    if (!content || len == 0)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "%s: not loaded (only a built configuration holds its content)", desc);
+    return certs_parse(content, len, desc, certs, err);
+}
+
+unitls_status resolve_trust_store(const unitls_trust_store *t, X509_STORE **store,
+                                  STACK_OF(X509_NAME) **ca_names, unitls_error *err)
+{
+    X509_STORE *s = X509_STORE_new();
+    if (!s)
+        return error_set(err, UNITLS_ERR_NOMEM, 0, "trust store: out of memory");
+    if (!t || unitls_trust_store_source(t) == UNITLS_SOURCE_SYSTEM) {
+        X509_STORE_set_default_paths(s);
+        ERR_clear_error(); /* a missing default file or directory is not an error */
+        *store = s;
+        if (ca_names)
+            *ca_names = NULL;
+        return UNITLS_OK;
+    }
+    char desc[DESC_SIZE];
+    size_t id_len = 0;
+    const uint8_t *id = unitls_trust_store_id(t, &id_len);
+    describe("trust store", unitls_trust_store_source(t), unitls_trust_store_path(t), id, id_len,
+             desc, sizeof desc);
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    STACK_OF(X509_NAME) *names = ca_names ? sk_X509_NAME_new_null() : NULL;
+    unitls_status st = (!certs || (ca_names && !names))
+                           ? error_set(err, UNITLS_ERR_NOMEM, 0, "%s: out of memory", desc)
+                           : trust_store_certs(t, desc, certs, err);
+    if (st == UNITLS_OK)
+        st = store_add_all(s, certs, names, desc, err);
+    sk_X509_pop_free(certs, X509_free);
+    if (st != UNITLS_OK) {
+        sk_X509_NAME_pop_free(names, X509_NAME_free);
+        X509_STORE_free(s);
+        return st;
+    }
+    *store = s;
+    if (ca_names)
+        *ca_names = names;
+    return UNITLS_OK;
+}

@@ -1,0 +1,288 @@
+/* server: building a server SSL_CTX from a configuration, choosing certificates by server name
+ * in the client hello callback, ALPN by server preference, and server buffers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "core/error.h"
+#include "iostore.h"
+#include "resolve.h"
+#include "server.h"
+#include "settings.h"
+#include "sni.h"
+#include "tls_error.h"
+#include "tlsbuffer.h"
+
+static const unsigned char session_id_context[] = "unitls";
+
+struct server_state {
+    SSL_CTX *ctx;
+    BIO_METHOD *bio_method;
+    struct resolved_chain *chains;
+    size_t n_chains;
+    struct sni_table *sni;
+    uint8_t *alpn;   /* server preference, wire format; NULL when none is configured */
+    size_t alpn_len;
+};
+
+static void state_free(struct server_state *st)
+{
+    if (!st)
+        return;
+    SSL_CTX_free(st->ctx);
+    BIO_meth_free(st->bio_method);
+    for (size_t i = 0; st->chains && i < st->n_chains; i++)
+        resolved_chain_clear(&st->chains[i]);
+    free(st->chains);
+    sni_table_free(st->sni);
+    free(st->alpn);
+    free(st);
+}
+
+static int cert_set_equal(const struct cert_set *a, const struct cert_set *b)
+{
+    return a->n == b->n && memcmp(a->chain, b->chain, a->n * sizeof a->chain[0]) == 0;
+}
+
+/* The host_name of a server_name extension (RFC 6066, section 3), or NULL. */
+static const char *sni_parse(const unsigned char *ext, size_t len, size_t *name_len)
+{
+    if (len < 2 || (size_t)((ext[0] << 8) | ext[1]) != len - 2)
+        return NULL;
+    for (size_t i = 2; i + 3 <= len;) {
+        size_t n = (size_t)((ext[i + 1] << 8) | ext[i + 2]);
+        if (i + 3 + n > len)
+            return NULL;
+        if (ext[i] == TLSEXT_NAMETYPE_host_name) {
+            *name_len = n;
+            return (const char *)ext + i + 3;
+        }
+        i += 3 + n;
+    }
+    return NULL;
+}
+
+static int set_install(SSL *ssl, const struct server_state *st, const struct cert_set *set)
+{
+    SSL_certs_clear(ssl);
+    for (size_t i = 0; i < set->n; i++) {
+        const struct resolved_chain *c = &st->chains[set->chain[i]];
+        if (!SSL_use_cert_and_key(ssl, c->leaf, c->key, c->chain, 1))
+            return 0;
+    }
+    return 1;
+}
+
+/* Runs before OpenSSL looks at certificates, suites or signature algorithms. */
+static int on_client_hello(SSL *ssl, int *alert, void *arg)
+{
+    const struct server_state *st = arg;
+    struct tlsbuffer *b = tlsbuffer_of(ssl);
+    if (b->hello_seen) /* the second ClientHello after a HelloRetryRequest */
+        return SSL_CLIENT_HELLO_SUCCESS;
+    b->hello_seen = 1;
+    const unsigned char *ext = NULL;
+    size_t ext_len = 0, name_len = 0;
+    const char *name = NULL;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &ext_len))
+        name = sni_parse(ext, ext_len, &name_len);
+    if (name)
+        tlsbuffer_set_server_name(b, name, name_len);
+    const struct cert_set *set = sni_table_select(st->sni, name, name_len);
+    if (cert_set_equal(set, sni_table_default(st->sni)))
+        return SSL_CLIENT_HELLO_SUCCESS; /* already in the SSL_CTX */
+    if (!set_install(ssl, st, set)) {
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return SSL_CLIENT_HELLO_ERROR;
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* The first of the server's protocols that the client offers; none is not a failure. */
+static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *out_len,
+                   const unsigned char *in, unsigned int in_len, void *arg)
+{
+    (void)ssl;
+    const struct server_state *st = arg;
+    for (size_t i = 0; i < st->alpn_len; i += 1u + st->alpn[i]) {
+        const unsigned char *ours = st->alpn + i + 1;
+        unsigned char n = st->alpn[i];
+        for (unsigned j = 0; j < in_len && j + 1u + in[j] <= in_len; j += 1u + in[j]) {
+            if (in[j] == n && memcmp(in + j + 1, ours, n) == 0) {
+                *out = ours;
+                *out_len = n;
+                return SSL_TLSEXT_ERR_OK;
+            }
+        }
+    }
+    return SSL_TLSEXT_ERR_NOACK;
+}
+
+static unitls_status chains_resolve(struct server_state *st, const unitls_server_config *cfg,
+                                    unitls_error *err)
+{
+    size_t n = unitls_server_config_n_certificate_chains(cfg);
+    if (n == 0)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "server configuration: no certificate chain");
+    st->chains = calloc(n, sizeof *st->chains);
+    struct keydecoder *kd = keydecoder_new();
+    if (!st->chains || !kd) {
+        keydecoder_free(kd);
+        return error_set(err, UNITLS_ERR_NOMEM, 0, "server chains: out of memory");
+    }
+    unitls_status rc = UNITLS_OK;
+    for (size_t i = 0; rc == UNITLS_OK && i < n; i++) {
+        rc = resolve_chain(kd, unitls_server_config_certificate_chain(cfg, i), &st->chains[i],
+                           err);
+        if (rc == UNITLS_OK)
+            st->n_chains = i + 1;
+    }
+    keydecoder_free(kd);
+    return rc == UNITLS_OK ? sni_table_build(st->chains, n, &st->sni, err) : rc;
+}
+
+/* Every chain must be acceptable to OpenSSL (key strength, security level) now, not at the
+ * first handshake that selects it; the default set goes into the SSL_CTX itself. */
+static unitls_status chains_install(struct server_state *st, unitls_error *err)
+{
+    SSL *probe = SSL_new(st->ctx);
+    if (!probe)
+        return tls_error_from_queue(err, UNITLS_ERR_NOMEM, "server chains: SSL_new");
+    unitls_status rc = UNITLS_OK;
+    for (size_t i = 0; rc == UNITLS_OK && i < st->n_chains; i++) {
+        const struct resolved_chain *c = &st->chains[i];
+        if (!SSL_use_cert_and_key(probe, c->leaf, c->key, c->chain, 1))
+            rc = tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION,
+                                      "certificate chain %zu cannot be used", i);
+    }
+    SSL_free(probe);
+    const struct cert_set *def = sni_table_default(st->sni);
+    for (size_t i = 0; rc == UNITLS_OK && i < def->n; i++) {
+        const struct resolved_chain *c = &st->chains[def->chain[i]];
+        if (!SSL_CTX_use_cert_and_key(st->ctx, c->leaf, c->key, c->chain, 1))
+            rc = tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION,
+                                      "certificate chain %u cannot be used", def->chain[i]);
+    }
+    return rc;
+}
+
+static unitls_status alpn_apply(struct server_state *st, const unitls_server_config *cfg,
+                                unitls_error *err)
+{
+    unitls_status rc = UNITLS_OK;
+    for (size_t i = 0; rc == UNITLS_OK && i < unitls_server_config_n_inner_protocols(cfg); i++) {
+        size_t n = 0;
+        const uint8_t *p = unitls_server_config_inner_protocol(cfg, i, &n);
+        rc = settings_alpn_append(&st->alpn, &st->alpn_len, p, n, err);
+    }
+    if (rc == UNITLS_OK && st->alpn)
+        SSL_CTX_set_alpn_select_cb(st->ctx, on_alpn, st);
+    return rc;
+}
+
+static unitls_status client_auth_apply(SSL_CTX *ctx, const unitls_server_config *cfg,
+                                       unitls_error *err)
+{
+    enum unitls_client_auth mode = unitls_server_config_client_auth(cfg);
+    if (mode == UNITLS_CLIENT_AUTH_NONE) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+        return UNITLS_OK;
+    }
+    X509_STORE *store = NULL;
+    STACK_OF(X509_NAME) *names = NULL;
+    unitls_status rc = resolve_trust_store(unitls_server_config_trust_store(cfg), &store, &names,
+                                           err);
+    if (rc != UNITLS_OK)
+        return rc;
+    SSL_CTX_set_cert_store(ctx, store);
+    if (names)
+        SSL_CTX_set_client_CA_list(ctx, names);
+    int verify = SSL_VERIFY_PEER;
+    if (mode == UNITLS_CLIENT_AUTH_REQUIRED)
+        verify |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(ctx, verify, NULL);
+    return UNITLS_OK;
+}
+
+static void tickets_apply(SSL_CTX *ctx, const unitls_server_config *cfg)
+{
+    unsigned tickets = unitls_server_config_session_tickets(cfg);
+    SSL_CTX_set_num_tickets(ctx, tickets);
+    if (tickets == 0)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_session_id_context(ctx, session_id_context, sizeof session_id_context - 1);
+}
+
+static unitls_status state_configure(struct server_state *st, const unitls_server_config *cfg,
+                                     unitls_error *err)
+{
+    size_t n_ciphers = 0;
+    const uint16_t *ciphers = unitls_server_config_ciphers(cfg, &n_ciphers);
+    struct settings s = {ciphers, n_ciphers, unitls_server_config_lowest_supported_version(cfg),
+                         unitls_server_config_highest_supported_version(cfg), 1};
+    unitls_status rc = settings_apply(st->ctx, &s, err);
+    if (rc == UNITLS_OK)
+        rc = chains_resolve(st, cfg, err);
+    if (rc == UNITLS_OK)
+        rc = chains_install(st, err);
+    if (rc == UNITLS_OK)
+        rc = alpn_apply(st, cfg, err);
+    if (rc == UNITLS_OK)
+        rc = client_auth_apply(st->ctx, cfg, err);
+    if (rc == UNITLS_OK) {
+        tickets_apply(st->ctx, cfg);
+        SSL_CTX_set_client_hello_cb(st->ctx, on_client_hello, st);
+    }
+    return rc;
+}
+
+static unitls_status state_build(const unitls_server_config *cfg, struct server_state **out,
+                                 unitls_error *err)
+{
+    ERR_clear_error();
+    struct server_state *st = calloc(1, sizeof *st);
+    if (!st || !(st->ctx = SSL_CTX_new(TLS_server_method())) ||
+        !(st->bio_method = iostore_method_new())) {
+        state_free(st);
+        return tls_error_from_queue(err, UNITLS_ERR_NOMEM, "server context: creating SSL_CTX");
+    }
+    unitls_status rc = state_configure(st, cfg, err);
+    ERR_clear_error();
+    if (rc != UNITLS_OK) {
+        state_free(st);
+        return rc;
+    }
+    *out = st;
+    return UNITLS_OK;
+}
+
+unitls_status openssl_validate_server_config(const unitls_server_config *cfg, unitls_error *err)
+{
+    struct server_state *st = NULL;
+    unitls_status rc = state_build(cfg, &st, err);
+    state_free(st);
+    return rc;
+}
+
+unitls_status openssl_server_context_init(unitls_server_context *ctx, void **state,
+                                          unitls_error *err)
+{
+    struct server_state *st = NULL;
+    unitls_status rc = state_build(unitls_server_context_configuration(ctx), &st, err);
+    if (rc == UNITLS_OK)
+        *state = st;
+    return rc;
+}
+
+void openssl_server_context_fini(void *state) { state_free(state); }
+
+unitls_buffer *openssl_server_buffer_new(unitls_server_context *ctx, void *state,
+                                         unitls_error *err)
+{
+    const struct server_state *st = state;
+    struct tlsbuffer *b = tlsbuffer_new(st->ctx, st->bio_method, err);
+    return b ? tlsbuffer_start(b, NULL, ctx) : NULL;
+}

@@ -1,0 +1,202 @@
+/* settings: versions, cipher suites, groups, options and modes shared by client and server
+ * SSL_CTXs. Cipher suites are configured by IANA id and mapped to OpenSSL's names through
+ * OpenSSL's own table (SSL_CIPHER_find), so any suite OpenSSL knows can be named. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "settings.h"
+#include "tls_error.h"
+
+#define GROUPS "X25519:P-256:P-384"
+#define CIPHER_NAME_ROOM 64 /* longest OpenSSL suite name plus separator, with margin */
+
+/* The OpenSSL lower bound for a configured lowest version; -1 for a value outside the enum. */
+static int version_floor(enum unitls_tls_version v)
+{
+    switch (v) {
+    case UNITLS_TLS_VERSION_UNSET:
+    case UNITLS_TLS_VERSION_MINIMUM_SUPPORTED: /* the PEP's versions start at TLS 1.2 */
+    case UNITLS_TLSv1_2:
+        return TLS1_2_VERSION;
+    case UNITLS_TLSv1_3:
+    case UNITLS_TLS_VERSION_MAXIMUM_SUPPORTED:
+        return TLS1_3_VERSION;
+    }
+    return -1;
+}
+
+/* The OpenSSL upper bound for a configured highest version (0: the library's highest). */
+static int version_ceiling(enum unitls_tls_version v)
+{
+    switch (v) {
+    case UNITLS_TLS_VERSION_UNSET:
+    case UNITLS_TLS_VERSION_MAXIMUM_SUPPORTED:
+        return 0;
+    case UNITLS_TLS_VERSION_MINIMUM_SUPPORTED:
+    case UNITLS_TLSv1_2:
+        return TLS1_2_VERSION;
+    case UNITLS_TLSv1_3:
+        return TLS1_3_VERSION;
+    }
+    return -1;
+}
+
+static void describe_suite(uint16_t id, char *buf, size_t cap)
+{
+    const char *name = unitls_cipher_suite_name(id);
+    if (name)
+        snprintf(buf, cap, "%s (0x%04X)", name, id);
+    else
+        snprintf(buf, cap, "0x%04X", id);
+}
+
+static void append_name(char *list, const char *name)
+{
+    if (*list)
+        strcat(list, ":");
+    strcat(list, name);
+}
+
+/* Sorts the ids into OpenSSL's two lists by name. An unknown id is an error when the caller
+ * named it and skipped when it came from the defaults. */
+static unitls_status suites_to_lists(SSL_CTX *ctx, const uint16_t *ids, size_t n, int explicit,
+                                     char *tls12, char *tls13, unitls_error *err)
+{
+    SSL *probe = SSL_new(ctx);
+    if (!probe)
+        return tls_error_from_queue(err, UNITLS_ERR_NOMEM, "cipher suites: SSL_new");
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char wire[2] = {(unsigned char)(ids[i] >> 8), (unsigned char)ids[i]};
+        const SSL_CIPHER *c = SSL_CIPHER_find(probe, wire);
+        if (!c && explicit) {
+            SSL_free(probe);
+            char name[64];
+            describe_suite(ids[i], name, sizeof name);
+            return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                             "cipher suite %s is not known to OpenSSL %s", name,
+                             OpenSSL_version(OPENSSL_VERSION_STRING));
+        }
+        if (c)
+            append_name(unitls_cipher_suite_is_tls13(ids[i]) ? tls13 : tls12,
+                        SSL_CIPHER_get_name(c));
+    }
+    SSL_free(probe);
+    return UNITLS_OK;
+}
+
+static int list_has(const STACK_OF(SSL_CIPHER) *sk, uint16_t id)
+{
+    for (int i = 0; i < sk_SSL_CIPHER_num(sk); i++)
+        if (SSL_CIPHER_get_protocol_id(sk_SSL_CIPHER_value(sk, i)) == id)
+            return 1;
+    return 0;
+}
+
+/* Checks that every named suite survived into the context's list, and says which protocol
+ * versions have a suite left. */
+static unitls_status suites_check(SSL_CTX *ctx, const uint16_t *ids, size_t n, int explicit,
+                                  int *has12, int *has13, unitls_error *err)
+{
+    const STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(ctx);
+    *has12 = *has13 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (list_has(sk, ids[i])) {
+            *(unitls_cipher_suite_is_tls13(ids[i]) ? has13 : has12) = 1;
+        } else if (explicit) {
+            char name[64];
+            describe_suite(ids[i], name, sizeof name);
+            return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                             "cipher suite %s cannot be used with OpenSSL %s (its providers "
+                             "or build lack it)", name, OpenSSL_version(OPENSSL_VERSION_STRING));
+        }
+    }
+    return UNITLS_OK;
+}
+
+static unitls_status suites_apply(SSL_CTX *ctx, const struct settings *s, int *has12,
+                                  int *has13, unitls_error *err)
+{
+    int explicit = s->ciphers != NULL;
+    size_t n = s->n_ciphers;
+    const uint16_t *ids = explicit ? s->ciphers : unitls_cipher_suite_defaults(&n);
+    char *tls12 = calloc(n + 1, CIPHER_NAME_ROOM), *tls13 = calloc(n + 1, CIPHER_NAME_ROOM);
+    unitls_status st = UNITLS_OK;
+    if (!tls12 || !tls13)
+        st = error_set(err, UNITLS_ERR_NOMEM, 0, "cipher suites: out of memory");
+    if (st == UNITLS_OK)
+        st = suites_to_lists(ctx, ids, n, explicit, tls12, tls13, err);
+    if (st == UNITLS_OK && !SSL_CTX_set_ciphersuites(ctx, tls13))
+        st = tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "TLS 1.3 cipher suites %s",
+                                  tls13);
+    /* An empty TLS 1.2 list is refused by OpenSSL; the version bounds then exclude 1.2. */
+    if (st == UNITLS_OK && *tls12 && !SSL_CTX_set_cipher_list(ctx, tls12))
+        st = tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "TLS 1.2 cipher suites %s",
+                                  tls12);
+    if (st == UNITLS_OK)
+        st = suites_check(ctx, ids, n, explicit, has12, has13, err);
+    free(tls12);
+    free(tls13);
+    return st;
+}
+
+/* Narrows the bounds to the versions that have a suite; fails when none is left. */
+static unitls_status versions_apply(SSL_CTX *ctx, const struct settings *s, int has12,
+                                    int has13, unitls_error *err)
+{
+    int lo = version_floor(s->lowest), hi = version_ceiling(s->highest);
+    if (lo < 0 || hi < 0)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "TLS version bound %s is not supported by OpenSSL",
+                         lo < 0 ? "lowest" : "highest");
+    int top = hi ? hi : TLS1_3_VERSION;
+    if (lo > top)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "the lowest TLS version is above the highest");
+    if (!has13 && top == TLS1_3_VERSION)
+        top = hi = TLS1_2_VERSION;
+    if (!has12 && lo == TLS1_2_VERSION)
+        lo = TLS1_3_VERSION;
+    if (lo > top || (!has12 && !has13))
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "no configured cipher suite is usable with the allowed TLS versions "
+                         "(TLS 1.2 suites: %s, TLS 1.3 suites: %s)", has12 ? "yes" : "none",
+                         has13 ? "yes" : "none");
+    if (!SSL_CTX_set_min_proto_version(ctx, lo) || !SSL_CTX_set_max_proto_version(ctx, hi))
+        return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "TLS version bounds");
+    return UNITLS_OK;
+}
+
+unitls_status settings_apply(SSL_CTX *ctx, const struct settings *s, unitls_error *err)
+{
+    uint64_t options = SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION;
+    if (s->server)
+        options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
+    SSL_CTX_set_options(ctx, options);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    /* Whole reads from our store instead of a header and a body per record. */
+    SSL_CTX_set_read_ahead(ctx, 1);
+    if (!SSL_CTX_set1_groups_list(ctx, GROUPS))
+        return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "groups %s", GROUPS);
+    int has12 = 0, has13 = 0;
+    unitls_status st = suites_apply(ctx, s, &has12, &has13, err);
+    if (st != UNITLS_OK)
+        return st;
+    return versions_apply(ctx, s, has12, has13, err);
+}
+
+unitls_status settings_alpn_append(uint8_t **wire, size_t *len, const uint8_t *name,
+                                   size_t name_len, unitls_error *err)
+{
+    if (!name || name_len == 0 || name_len > 255)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "ALPN protocol of %zu bytes (1 to 255 expected)", name_len);
+    uint8_t *grown = realloc(*wire, *len + 1 + name_len);
+    if (!grown)
+        return error_set(err, UNITLS_ERR_NOMEM, 0, "ALPN protocols: out of memory");
+    grown[*len] = (uint8_t)name_len;
+    memcpy(grown + *len + 1, name, name_len);
+    *wire = grown;
+    *len += 1 + name_len;
+    return UNITLS_OK;
+}

@@ -1,0 +1,34 @@
+/* settings: what client and server SSL_CTXs share, applied once when a context is built.
+ *
+ * Secure defaults: TLS 1.2 and 1.3 only (MINIMUM_SUPPORTED means TLS 1.2 here: the PEP's
+ * versions start there), the cipher suites of unitls_cipher_suite_defaults(), groups X25519,
+ * P-256, P-384, no renegotiation, no compression, OpenSSL's buffers released while idle.
+ * Servers choose by their own cipher preference. */
+#ifndef UNITLS_OPENSSL_SETTINGS_H
+#define UNITLS_OPENSSL_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+#include <unitls/unitls.h>
+
+struct settings {
+    const uint16_t *ciphers; /* IANA ids in preference order; NULL: the defaults */
+    size_t n_ciphers;
+    enum unitls_tls_version lowest, highest;
+    int server;
+};
+
+/* Applies options, modes, version bounds, groups and cipher suites to ctx. A configured cipher
+ * OpenSSL does not know or cannot use, or bounds that leave no suite to negotiate, give
+ * UNITLS_ERR_CONFIGURATION naming it. */
+unitls_status settings_apply(SSL_CTX *ctx, const struct settings *s, unitls_error *err);
+
+/* Appends one ALPN protocol name (1 to 255 bytes) to a wire-format list (length-prefixed
+ * names) held in malloc'ed *wire of *len bytes. UNITLS_ERR_NOMEM or UNITLS_ERR_CONFIGURATION
+ * (bad length) on failure. Used at context init only. */
+unitls_status settings_alpn_append(uint8_t **wire, size_t *len, const uint8_t *name,
+                                   size_t name_len, unitls_error *err);
+
+#endif

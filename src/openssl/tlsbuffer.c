@@ -1,0 +1,394 @@
+/* tlsbuffer: the unitls_buffer operations on top of OpenSSL. Every SSL_* call is preceded by
+ * ERR_clear_error(): OpenSSL's error queue is per thread, and a buffer must not read what
+ * another buffer left there. Nothing here allocates per record. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "tlsbuffer.h"
+#include "core/error.h"
+#include "tls_error.h"
+
+#define MAX_PLAINTEXT_RECORD 16384u
+#define RECORD_OVERHEAD_ROOM 64u /* header, explicit nonce, tag, content type: with margin */
+
+static struct tlsbuffer *self(unitls_buffer *b) { return (struct tlsbuffer *)b; }
+
+static const struct tlsbuffer *cself(const unitls_buffer *b)
+{
+    return (const struct tlsbuffer *)b;
+}
+
+/* WANT_READ and WANT_WRITE are frequent: fill the last error without formatting. */
+static unitls_status want(struct tlsbuffer *b, unitls_status status)
+{
+    static const char read_msg[] = "more incoming data is needed";
+    static const char write_msg[] = "outgoing data must be drained first";
+    const char *msg = status == UNITLS_WANT_READ ? read_msg : write_msg;
+    b->base.last_error.status = status;
+    b->base.last_error.impl_code = 0;
+    memcpy(b->base.last_error.message, msg,
+           status == UNITLS_WANT_READ ? sizeof read_msg : sizeof write_msg);
+    return status;
+}
+
+/* The outcome of a failed SSL_* call; fatal outcomes stick to the buffer. */
+static unitls_status fail(struct tlsbuffer *b, int ret, const char *what)
+{
+    if (SSL_get_error(b->ssl, ret) == SSL_ERROR_WANT_READ) {
+        ERR_clear_error();
+        return want(b, UNITLS_WANT_READ);
+    }
+    unitls_status st = tls_error_from_call(b->ssl, ret, b->io.eof, b->io.out_of_memory, what,
+                                           &b->base.last_error);
+    if (st != UNITLS_WANT_READ && st != UNITLS_WANT_WRITE)
+        b->fatal = st;
+    return st;
+}
+
+static unitls_status invalid(struct tlsbuffer *b, const char *what)
+{
+    return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0, "%s", what);
+}
+
+static unitls_status op_do_handshake(unitls_buffer *base)
+{
+    struct tlsbuffer *b = self(base);
+    if (b->fatal != UNITLS_OK)
+        return b->fatal;
+    if (SSL_is_init_finished(b->ssl))
+        return UNITLS_OK;
+    ERR_clear_error();
+    int r = SSL_do_handshake(b->ssl);
+    return r == 1 ? UNITLS_OK : fail(b, r, "handshake");
+}
+
+static int op_handshake_done(const unitls_buffer *base)
+{
+    return SSL_is_init_finished(cself(base)->ssl);
+}
+
+static unitls_status op_read(unitls_buffer *base, void *dst, size_t cap, size_t *n)
+{
+    struct tlsbuffer *b = self(base);
+    if (b->peer_closed) {
+        *n = 0;
+        return UNITLS_OK;
+    }
+    if (b->fatal != UNITLS_OK)
+        return b->fatal;
+    if (cap == 0)
+        return invalid(b, "read: no room to read into (cap is 0)");
+    ERR_clear_error();
+    size_t got = 0;
+    int r = SSL_read_ex(b->ssl, dst, cap, &got);
+    if (r == 1) {
+        *n = got;
+        return UNITLS_OK;
+    }
+    if (SSL_get_error(b->ssl, r) == SSL_ERROR_ZERO_RETURN) {
+        ERR_clear_error();
+        b->peer_closed = 1;
+        *n = 0;
+        return UNITLS_OK;
+    }
+    return fail(b, r, "read");
+}
+
+/* Takes at most what keeps the outgoing store near the high-water mark (but at least a full
+ * record, so records stay large), and reserves the room for it at once. */
+static unitls_status op_write(unitls_buffer *base, const void *src, size_t len, size_t *n)
+{
+    struct tlsbuffer *b = self(base);
+    if (b->fatal != UNITLS_OK)
+        return b->fatal;
+    if (b->shutdown_sent)
+        return invalid(b, "write: the connection was shut down");
+    size_t queued = iostore_out_len(&b->io);
+    if (queued >= IOSTORE_OUTGOING_HIGH_WATER)
+        return want(b, UNITLS_WANT_WRITE);
+    if (len == 0) {
+        *n = 0;
+        return UNITLS_OK;
+    }
+    size_t room = IOSTORE_OUTGOING_HIGH_WATER - queued;
+    size_t chunk = len < room ? len : room;
+    if (chunk < MAX_PLAINTEXT_RECORD)
+        chunk = len < MAX_PLAINTEXT_RECORD ? len : MAX_PLAINTEXT_RECORD;
+    size_t records = chunk / MAX_PLAINTEXT_RECORD + 1;
+    if (SSL_is_init_finished(b->ssl) &&
+        iostore_out_prepare(&b->io, chunk + records * RECORD_OVERHEAD_ROOM) != 0)
+        return error_set(&b->base.last_error, UNITLS_ERR_NOMEM, 0, "write: out of memory");
+    ERR_clear_error();
+    size_t written = 0;
+    int r = SSL_write_ex(b->ssl, src, chunk, &written);
+    if (r == 1) {
+        *n = written;
+        return UNITLS_OK;
+    }
+    return fail(b, r, "write");
+}
+
+/* Once our close_notify is out, waits for the peer's. Application data the peer still sends
+ * is read and dropped (a caller that wants it reads before calling shutdown again): OpenSSL's
+ * own SSL_shutdown would fail on it. */
+static unitls_status shutdown_await_peer(struct tlsbuffer *b)
+{
+    unsigned char scratch[4096];
+    for (;;) {
+        size_t got = 0;
+        ERR_clear_error();
+        int r = SSL_read_ex(b->ssl, scratch, sizeof scratch, &got);
+        if (r == 1)
+            continue;
+        if (SSL_get_error(b->ssl, r) == SSL_ERROR_ZERO_RETURN) {
+            ERR_clear_error();
+            b->peer_closed = 1;
+            return UNITLS_OK;
+        }
+        OPENSSL_cleanse(scratch, sizeof scratch);
+        return fail(b, r, "shutdown");
+    }
+}
+
+static unitls_status op_shutdown(unitls_buffer *base)
+{
+    struct tlsbuffer *b = self(base);
+    if (b->fatal != UNITLS_OK)
+        return b->fatal;
+    if (b->shutdown_sent)
+        return b->peer_closed ? UNITLS_OK : shutdown_await_peer(b);
+    if (!SSL_is_init_finished(b->ssl))
+        return invalid(b, "shutdown: the handshake has not completed");
+    ERR_clear_error();
+    int r = SSL_shutdown(b->ssl);
+    if (r < 0)
+        return fail(b, r, "shutdown");
+    b->shutdown_sent = 1;
+    if (r == 1 || b->peer_closed) {
+        b->peer_closed = 1;
+        return UNITLS_OK;
+    }
+    return shutdown_await_peer(b);
+}
+
+static unitls_status op_process_incoming(unitls_buffer *base, const void *data, size_t len)
+{
+    struct tlsbuffer *b = self(base);
+    if (b->io.eof)
+        return invalid(b, "process_incoming: the transport already reached EOF");
+    unitls_status st = iostore_put(&b->io, data, len);
+    if (st == UNITLS_WANT_READ)
+        return want(b, st);
+    if (st != UNITLS_OK)
+        return error_set(&b->base.last_error, st, 0, "process_incoming: out of memory");
+    return UNITLS_OK;
+}
+
+static unitls_status op_process_incoming_eof(unitls_buffer *base)
+{
+    self(base)->io.eof = 1;
+    return UNITLS_OK;
+}
+
+static size_t op_incoming_bytes_buffered(const unitls_buffer *base)
+{
+    return iostore_in_len(&cself(base)->io);
+}
+
+static size_t op_incoming_limit(const unitls_buffer *base)
+{
+    (void)base;
+    return IOSTORE_INCOMING_LIMIT;
+}
+
+static size_t op_process_outgoing(unitls_buffer *base, void *dst, size_t cap)
+{
+    return iostore_take(&self(base)->io, dst, cap);
+}
+
+static size_t op_outgoing_bytes_buffered(const unitls_buffer *base)
+{
+    return iostore_out_len(&cself(base)->io);
+}
+
+static unitls_status op_incoming_reserve(unitls_buffer *base, uint8_t **ptr, size_t *cap)
+{
+    struct tlsbuffer *b = self(base);
+    if (b->io.eof)
+        return invalid(b, "incoming_reserve: the transport already reached EOF");
+    unitls_status st = iostore_reserve(&b->io, ptr, cap);
+    if (st != UNITLS_OK)
+        return error_set(&b->base.last_error, st, 0, "incoming_reserve: out of memory");
+    return UNITLS_OK;
+}
+
+static unitls_status op_incoming_commit(unitls_buffer *base, size_t n)
+{
+    struct tlsbuffer *b = self(base);
+    if (iostore_commit(&b->io, n) != UNITLS_OK)
+        return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0,
+                         "incoming_commit: %zu bytes exceed the reserved room (or no reserve "
+                         "is outstanding)", n);
+    return UNITLS_OK;
+}
+
+static unitls_status op_outgoing_peek(unitls_buffer *base, const uint8_t **ptr, size_t *len)
+{
+    iostore_peek(&self(base)->io, ptr, len);
+    return UNITLS_OK;
+}
+
+static unitls_status op_outgoing_consume(unitls_buffer *base, size_t n)
+{
+    struct tlsbuffer *b = self(base);
+    if (iostore_consume(&b->io, n) != UNITLS_OK)
+        return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0,
+                         "outgoing_consume: %zu bytes but only %zu are buffered", n,
+                         iostore_out_len(&b->io));
+    return UNITLS_OK;
+}
+
+static unitls_status op_getpeercert(unitls_buffer *base, const uint8_t **der, size_t *len)
+{
+    struct tlsbuffer *b = self(base);
+    if (!b->peer_der) {
+        X509 *peer = SSL_is_init_finished(b->ssl) ? SSL_get0_peer_certificate(b->ssl) : NULL;
+        if (!peer)
+            return invalid(b, "getpeercert: no peer certificate (none sent, or the handshake "
+                              "has not completed)");
+        unsigned char *out = NULL;
+        int n = i2d_X509(peer, &out);
+        if (n <= 0)
+            return tls_error_from_queue(&b->base.last_error, UNITLS_ERR_NOMEM,
+                                        "getpeercert: encoding the certificate");
+        b->peer_der = out;
+        b->peer_der_len = (size_t)n;
+    }
+    *der = b->peer_der;
+    *len = b->peer_der_len;
+    return UNITLS_OK;
+}
+
+static uint16_t op_cipher(const unitls_buffer *base)
+{
+    const SSL *ssl = cself(base)->ssl;
+    const SSL_CIPHER *c = SSL_is_init_finished(ssl) ? SSL_get_current_cipher(ssl) : NULL;
+    return c ? SSL_CIPHER_get_protocol_id(c) : 0;
+}
+
+static unitls_status op_negotiated_protocol(const unitls_buffer *base, const uint8_t **p,
+                                            size_t *len)
+{
+    const unsigned char *proto = NULL;
+    unsigned int n = 0;
+    SSL_get0_alpn_selected(cself(base)->ssl, &proto, &n);
+    if (!proto || n == 0)
+        return UNITLS_ERR_INVALID;
+    *p = proto;
+    *len = n;
+    return UNITLS_OK;
+}
+
+static enum unitls_tls_version op_negotiated_tls_version(const unitls_buffer *base)
+{
+    const SSL *ssl = cself(base)->ssl;
+    if (!SSL_is_init_finished(ssl))
+        return UNITLS_TLS_VERSION_UNSET;
+    switch (SSL_version(ssl)) {
+    case TLS1_2_VERSION: return UNITLS_TLSv1_2;
+    case TLS1_3_VERSION: return UNITLS_TLSv1_3;
+    default: return UNITLS_TLS_VERSION_UNSET;
+    }
+}
+
+static const char *op_server_name(const unitls_buffer *base)
+{
+    const struct tlsbuffer *b = cself(base);
+    return b->has_server_name ? b->server_name : NULL;
+}
+
+static int op_session_resumed(const unitls_buffer *base)
+{
+    return SSL_session_reused(cself(base)->ssl);
+}
+
+void tlsbuffer_discard(struct tlsbuffer *b)
+{
+    if (!b)
+        return;
+    SSL_free(b->ssl); /* frees the BIO too */
+    iostore_release(&b->io);
+    OPENSSL_free(b->peer_der);
+    free(b);
+}
+
+static void op_free(unitls_buffer *base) { tlsbuffer_discard(self(base)); }
+
+static const struct unitls_buffer_ops buffer_ops = {
+    .do_handshake = op_do_handshake,
+    .handshake_done = op_handshake_done,
+    .read = op_read,
+    .write = op_write,
+    .shutdown = op_shutdown,
+    .process_incoming = op_process_incoming,
+    .process_incoming_eof = op_process_incoming_eof,
+    .incoming_bytes_buffered = op_incoming_bytes_buffered,
+    .incoming_limit = op_incoming_limit,
+    .process_outgoing = op_process_outgoing,
+    .outgoing_bytes_buffered = op_outgoing_bytes_buffered,
+    .incoming_reserve = op_incoming_reserve,
+    .incoming_commit = op_incoming_commit,
+    .outgoing_peek = op_outgoing_peek,
+    .outgoing_consume = op_outgoing_consume,
+    .getpeercert = op_getpeercert,
+    .cipher = op_cipher,
+    .negotiated_protocol = op_negotiated_protocol,
+    .negotiated_tls_version = op_negotiated_tls_version,
+    .server_name = op_server_name,
+    .session_resumed = op_session_resumed,
+    .free = op_free,
+};
+
+struct tlsbuffer *tlsbuffer_new(SSL_CTX *ctx, BIO_METHOD *method, unitls_error *err)
+{
+    struct tlsbuffer *b = calloc(1, sizeof *b);
+    if (!b) {
+        error_set(err, UNITLS_ERR_NOMEM, 0, "buffer: out of memory");
+        return NULL;
+    }
+    ERR_clear_error();
+    b->ssl = SSL_new(ctx);
+    BIO *bio = b->ssl ? iostore_bio_new(method, &b->io) : NULL;
+    if (!bio) {
+        tls_error_from_queue(err, UNITLS_ERR_NOMEM, "buffer: creating the connection");
+        tlsbuffer_discard(b);
+        return NULL;
+    }
+    SSL_set_bio(b->ssl, bio, bio);
+    SSL_set_app_data(b->ssl, b);
+    return b;
+}
+
+unitls_buffer *tlsbuffer_start(struct tlsbuffer *b, unitls_client_context *client_ctx,
+                            unitls_server_context *server_ctx)
+{
+    if (server_ctx)
+        SSL_set_accept_state(b->ssl);
+    else
+        SSL_set_connect_state(b->ssl);
+    buffer_base_init(&b->base, &buffer_ops, client_ctx, server_ctx);
+    return &b->base;
+}
+
+struct tlsbuffer *tlsbuffer_of(const SSL *ssl) { return SSL_get_app_data(ssl); }
+
+void tlsbuffer_set_server_name(struct tlsbuffer *b, const char *name, size_t len)
+{
+    if (len == 0 || len > SNI_NAME_MAX || memchr(name, '\0', len))
+        return;
+    memcpy(b->server_name, name, len);
+    b->server_name[len] = '\0';
+    b->has_server_name = 1;
+}
