@@ -1,0 +1,43 @@
+#!/bin/sh
+# memhs.sh: libunitls's own cost per server handshake, in memory (no sockets, no daemon).
+#
+# Runs bench/memhs-unitls (server side of full and resumed TLS 1.3 handshakes through a
+# unitls_buffer, ECDSA P-256, one ticket) pinned to core 0, three times each, and prints the
+# medians. When MEMHS names a build of the raw-OpenSSL memhs tool (PERFORMANCE.md's
+# tools/memhs.c), it runs it the same way in the same run and prints libunitls / OpenSSL:
+# the ratio is what the unified API costs on top of its implementation.
+set -eu
+. "$UNITLS_SRCDIR/bench/lib.sh"
+N=${N:-2000}
+RUNS=${RUNS:-3}
+C=$UNITLS_TEST_CERTS
+ours="$UNITLS_BUILDDIR/bench/memhs-unitls"
+
+rate_of() { sed -n 's/.* \([0-9][0-9]*\) per server CPU-second.*/\1/p'; }
+
+measure() { # label command...: prints the median handshakes per server CPU-second
+    label=$1; shift
+    rates=""
+    i=0
+    while [ $i -lt "$RUNS" ]; do
+        rates="$rates $(taskset -c 0 "$@" | rate_of)"
+        i=$((i + 1))
+    done
+    # shellcheck disable=SC2086
+    m=$(median $rates)
+    printf '%-34s %8s handshakes per server CPU-second (runs:%s)\n' "$label" "$m" "$rates" >&2
+    echo "$m"
+}
+
+full=$(measure "libunitls full" "$ours" "$C/localhost.pem" "$C/localhost.key" "$C/ca.pem" "$N")
+resumed=$(measure "libunitls resumed" "$ours" "$C/localhost.pem" "$C/localhost.key" \
+    "$C/ca.pem" "$N" resume)
+if [ -n "${MEMHS:-}" ] && [ -x "$MEMHS" ]; then
+    ofull=$(measure "OpenSSL alone full" "$MEMHS" "$C/localhost.pem" "$C/localhost.key" "$N" \
+        tickets=1 noverify)
+    oresumed=$(measure "OpenSSL alone resumed" "$MEMHS" "$C/localhost.pem" "$C/localhost.key" \
+        "$N" tickets=1 noverify resume)
+    echo "libunitls / OpenSSL alone: full $(ratio "$full" "$ofull"), resumed $(ratio "$resumed" "$oresumed")"
+else
+    echo "(set MEMHS=/path/to/memhs to compare with OpenSSL alone)"
+fi
