@@ -30,7 +30,7 @@ unitls_client_context *unitls_client_context_new(const unitls_implementation *im
         return NULL;
     }
     impl = impl ? impl : unitls_implementation_default();
-    if (unitls_implementation_validate_client_config(impl, config, err) != UNITLS_OK)
+    if (registry_check_client_sources(impl, config, err) != UNITLS_OK)
         return NULL;
     unitls_client_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) {
@@ -95,7 +95,7 @@ unitls_server_context *unitls_server_context_new(const unitls_implementation *im
         return NULL;
     }
     impl = impl ? impl : unitls_implementation_default();
-    if (unitls_implementation_validate_server_config(impl, config, err) != UNITLS_OK)
+    if (registry_check_server_sources(impl, config, err) != UNITLS_OK)
         return NULL;
     unitls_server_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) {

@@ -67,8 +67,10 @@ struct unitls_implementation {
     unitls_status (*validate_client_config)(const unitls_client_config *cfg, unitls_error *err);
     unitls_status (*validate_server_config)(const unitls_server_config *cfg, unitls_error *err);
 
-    /* Context state: built once from the (already validated) configuration, read-only after,
-     * shared by every thread that creates buffers. */
+    /* Context state: built once from the configuration, read-only after, shared by every
+     * thread that creates buffers. The core has checked the sources; init performs the same
+     * implementation checks as validate_*_config (and fails with the same messages), so a
+     * context is built in one pass: certificates and keys are parsed once, not twice. */
     unitls_status (*client_context_init)(unitls_client_context *ctx, void **state,
                                          unitls_error *err);
     void (*client_context_fini)(void *state);
@@ -85,5 +87,13 @@ struct unitls_implementation {
 /* The compiled-in implementations, NULL-terminated; the first is the default. Defined by the
  * library's top level (src/builtin.c), which is the only place that knows them all. */
 extern const unitls_implementation *const builtin_implementations[];
+
+/* The core's own part of validation: every credential's source (buffer, file, id, system) is
+ * one the implementation supports. The validate entry points run these, then the
+ * implementation's checks; context construction runs these, then the implementation's init. */
+unitls_status registry_check_client_sources(const unitls_implementation *impl,
+                                            const unitls_client_config *cfg, unitls_error *err);
+unitls_status registry_check_server_sources(const unitls_implementation *impl,
+                                            const unitls_server_config *cfg, unitls_error *err);
 
 #endif

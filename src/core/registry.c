@@ -92,16 +92,34 @@ static unitls_status check_trust_store(const unitls_implementation *impl,
     return check_source(impl, UNITLS_OBJECT_TRUST_STORE, "trust store", s, err);
 }
 
+unitls_status registry_check_client_sources(const unitls_implementation *impl,
+                                            const unitls_client_config *cfg, unitls_error *err)
+{
+    const unitls_signing_chain *chain = unitls_client_config_certificate_chain(cfg);
+    unitls_status st = chain ? check_chain(impl, chain, err) : UNITLS_OK;
+    if (st == UNITLS_OK)
+        st = check_trust_store(impl, unitls_client_config_trust_store(cfg), err);
+    return st;
+}
+
+unitls_status registry_check_server_sources(const unitls_implementation *impl,
+                                            const unitls_server_config *cfg, unitls_error *err)
+{
+    unitls_status st = UNITLS_OK;
+    for (size_t i = 0; st == UNITLS_OK && i < unitls_server_config_n_certificate_chains(cfg); i++)
+        st = check_chain(impl, unitls_server_config_certificate_chain(cfg, i), err);
+    if (st == UNITLS_OK && unitls_server_config_client_auth(cfg) != UNITLS_CLIENT_AUTH_NONE)
+        st = check_trust_store(impl, unitls_server_config_trust_store(cfg), err);
+    return st;
+}
+
 unitls_status unitls_implementation_validate_client_config(const unitls_implementation *impl,
                                                            const unitls_client_config *cfg,
                                                            unitls_error *err)
 {
     if (!impl || !cfg)
         return error_set(err, UNITLS_ERR_INVALID, 0, "validate: implementation or config missing");
-    const unitls_signing_chain *chain = unitls_client_config_certificate_chain(cfg);
-    unitls_status st = chain ? check_chain(impl, chain, err) : UNITLS_OK;
-    if (st == UNITLS_OK)
-        st = check_trust_store(impl, unitls_client_config_trust_store(cfg), err);
+    unitls_status st = registry_check_client_sources(impl, cfg, err);
     if (st == UNITLS_OK && impl->validate_client_config)
         st = impl->validate_client_config(cfg, err);
     return st;
@@ -113,11 +131,7 @@ unitls_status unitls_implementation_validate_server_config(const unitls_implemen
 {
     if (!impl || !cfg)
         return error_set(err, UNITLS_ERR_INVALID, 0, "validate: implementation or config missing");
-    unitls_status st = UNITLS_OK;
-    for (size_t i = 0; st == UNITLS_OK && i < unitls_server_config_n_certificate_chains(cfg); i++)
-        st = check_chain(impl, unitls_server_config_certificate_chain(cfg, i), err);
-    if (st == UNITLS_OK && unitls_server_config_client_auth(cfg) != UNITLS_CLIENT_AUTH_NONE)
-        st = check_trust_store(impl, unitls_server_config_trust_store(cfg), err);
+    unitls_status st = registry_check_server_sources(impl, cfg, err);
     if (st == UNITLS_OK && impl->validate_server_config)
         st = impl->validate_server_config(cfg, err);
     return st;
