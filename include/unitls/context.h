@@ -44,6 +44,16 @@ UNITLS_API unitls_socket *unitls_client_context_connect(unitls_client_context *c
 UNITLS_API unitls_server_context *unitls_server_context_new(const unitls_implementation *impl,
                                                             unitls_server_config *config,
                                                             unitls_error *err);
+/* Addition to PEP 748, for reloads: the same as unitls_server_context_new, but whatever the
+ * implementation derives from one signing chain alone (parsed certificates, decoded keys, the
+ * names it serves) is shared with previous wherever a chain of config compares equal
+ * (unitls_signing_chain_equal) to one of previous's configuration. The result behaves exactly
+ * as a context built from scratch; previous is only read and stays valid. Renewing one of a
+ * listener's 10,000 certificates then costs one chain's work, not 10,000. previous may be
+ * NULL or of another implementation: nothing is shared then. */
+UNITLS_API unitls_server_context *unitls_server_context_new_derived(
+    const unitls_implementation *impl, unitls_server_config *config,
+    const unitls_server_context *previous, unitls_error *err);
 UNITLS_API unitls_server_context *unitls_server_context_ref(unitls_server_context *ctx);
 UNITLS_API void unitls_server_context_unref(unitls_server_context *ctx);
 UNITLS_API unitls_server_config *unitls_server_context_configuration(

@@ -86,9 +86,12 @@ unitls_buffer *unitls_client_context_create_buffer(unitls_client_context *ctx,
     return ctx->impl->client_buffer_new(ctx, ctx->state, server_hostname, err);
 }
 
-unitls_server_context *unitls_server_context_new(const unitls_implementation *impl,
-                                                 unitls_server_config *config,
-                                                 unitls_error *err)
+/* previous may be NULL; when it is a context of the same implementation, init may share the
+ * per-chain state of chains that compare equal (see unitls_server_context_new_derived). */
+static unitls_server_context *server_context_build(const unitls_implementation *impl,
+                                                   unitls_server_config *config,
+                                                   const unitls_server_context *previous,
+                                                   unitls_error *err)
 {
     if (!config) {
         error_set(err, UNITLS_ERR_INVALID, 0, "server context: no configuration");
@@ -105,12 +108,32 @@ unitls_server_context *unitls_server_context_new(const unitls_implementation *im
     refcount_init(&ctx->refs);
     ctx->impl = impl;
     ctx->config = unitls_server_config_ref(config);
-    if (impl->server_context_init(ctx, &ctx->state, err) != UNITLS_OK) {
+    void *previous_state = previous && previous->impl == impl ? previous->state : NULL;
+    unitls_status st = previous_state && impl->server_context_init_derived
+                           ? impl->server_context_init_derived(ctx, &ctx->state, previous_state,
+                                                               err)
+                           : impl->server_context_init(ctx, &ctx->state, err);
+    if (st != UNITLS_OK) {
         unitls_server_config_unref(ctx->config);
         free(ctx);
         return NULL;
     }
     return ctx;
+}
+
+unitls_server_context *unitls_server_context_new(const unitls_implementation *impl,
+                                                 unitls_server_config *config,
+                                                 unitls_error *err)
+{
+    return server_context_build(impl, config, NULL, err);
+}
+
+unitls_server_context *unitls_server_context_new_derived(const unitls_implementation *impl,
+                                                         unitls_server_config *config,
+                                                         const unitls_server_context *previous,
+                                                         unitls_error *err)
+{
+    return server_context_build(impl, config, previous, err);
 }
 
 unitls_server_context *unitls_server_context_ref(unitls_server_context *ctx)

@@ -80,6 +80,11 @@ struct unitls_implementation {
     unitls_status (*server_context_init)(unitls_server_context *ctx, void **state,
                                          unitls_error *err);
     void (*server_context_fini)(void *state);
+    /* Optional: like server_context_init, but state that depends only on one signing chain's
+     * content may be shared with previous_state (a running context's state of this same
+     * implementation) for chains that compare equal. NULL: the core calls server_context_init. */
+    unitls_status (*server_context_init_derived)(unitls_server_context *ctx, void **state,
+                                                 const void *previous_state, unitls_error *err);
     unitls_buffer *(*server_buffer_new)(unitls_server_context *ctx, void *state,
                                         unitls_error *err);
 };

@@ -25,5 +25,6 @@ const unitls_implementation openssl_implementation = {
     .client_buffer_new = openssl_client_buffer_new,
     .server_context_init = openssl_server_context_init,
     .server_context_fini = openssl_server_context_fini,
+    .server_context_init_derived = openssl_server_context_init_derived,
     .server_buffer_new = openssl_server_buffer_new,
 };

@@ -17,6 +17,7 @@
 static const unsigned char session_id_context[] = "unitls";
 
 struct server_state {
+    const unitls_server_config *config; /* owned by the context, which outlives the state */
     SSL_CTX *ctx;
     BIO_METHOD *bio_method;
     struct resolved_chain *chains;
@@ -119,26 +120,99 @@ static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *out_len,
     return SSL_TLSEXT_ERR_NOACK;
 }
 
+/* out = a copy of c sharing its OpenSSL objects (each up-referenced). */
+static int resolved_chain_share(const struct resolved_chain *c, struct resolved_chain *out)
+{
+    STACK_OF(X509) *chain = sk_X509_dup(c->chain);
+    if (!chain)
+        return 0;
+    for (int i = 0; i < sk_X509_num(chain); i++)
+        X509_up_ref(sk_X509_value(chain, i));
+    X509_up_ref(c->leaf);
+    EVP_PKEY_up_ref(c->key);
+    *out = (struct resolved_chain){c->leaf, c->key, chain};
+    return 1;
+}
+
+/* The index in prev of a chain equal to s, or -1. Chains are compared by content, which
+ * unitls_signing_chain_hash summarises; the index maps hashes to prev's chains. */
+struct chain_index {
+    uint64_t *hash;
+    size_t *pos;
+    size_t n;
+};
+
+static int chain_index_cmp(const void *a, const void *b, void *arg)
+{
+    const uint64_t *h = arg;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return h[x] < h[y] ? -1 : h[x] > h[y];
+}
+
+static int chain_index_build(struct chain_index *ix, const struct server_state *prev)
+{
+    size_t n = prev->n_chains;
+    ix->n = n;
+    ix->hash = malloc(n * sizeof *ix->hash);
+    ix->pos = malloc(n * sizeof *ix->pos);
+    if (!ix->hash || !ix->pos)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        ix->hash[i] = unitls_signing_chain_hash(
+            unitls_server_config_certificate_chain(prev->config, i));
+        ix->pos[i] = i;
+    }
+    qsort_r(ix->pos, n, sizeof *ix->pos, chain_index_cmp, ix->hash);
+    return 1;
+}
+
+static long chain_index_find(const struct chain_index *ix, const struct server_state *prev,
+                             const unitls_signing_chain *s)
+{
+    uint64_t h = unitls_signing_chain_hash(s);
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) { /* the first position whose hash is >= h */
+        size_t mid = lo + (hi - lo) / 2;
+        if (ix->hash[ix->pos[mid]] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < ix->n && ix->hash[ix->pos[lo]] == h; lo++) {
+        size_t i = ix->pos[lo];
+        if (unitls_signing_chain_equal(unitls_server_config_certificate_chain(prev->config, i), s))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Resolves every chain of cfg; with prev, a chain equal to one of prev's shares its objects
+ * instead of being parsed again. */
 static unitls_status chains_resolve(struct server_state *st, const unitls_server_config *cfg,
-                                    unitls_error *err)
+                                    const struct server_state *prev, unitls_error *err)
 {
     size_t n = unitls_server_config_n_certificate_chains(cfg);
     if (n == 0)
         return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
                          "server configuration: no certificate chain");
+    struct chain_index ix = {NULL, NULL, 0};
     st->chains = calloc(n, sizeof *st->chains);
     struct keydecoder *kd = keydecoder_new();
-    if (!st->chains || !kd) {
-        keydecoder_free(kd);
-        return error_set(err, UNITLS_ERR_NOMEM, 0, "server chains: out of memory");
-    }
     unitls_status rc = UNITLS_OK;
+    if (!st->chains || !kd || (prev && !chain_index_build(&ix, prev)))
+        rc = error_set(err, UNITLS_ERR_NOMEM, 0, "server chains: out of memory");
     for (size_t i = 0; rc == UNITLS_OK && i < n; i++) {
-        rc = resolve_chain(kd, unitls_server_config_certificate_chain(cfg, i), &st->chains[i],
-                           err);
+        const unitls_signing_chain *s = unitls_server_config_certificate_chain(cfg, i);
+        long same = prev ? chain_index_find(&ix, prev, s) : -1;
+        if (same >= 0 && !resolved_chain_share(&prev->chains[same], &st->chains[i]))
+            rc = error_set(err, UNITLS_ERR_NOMEM, 0, "server chains: out of memory");
+        else if (same < 0)
+            rc = resolve_chain(kd, s, &st->chains[i], err);
         if (rc == UNITLS_OK)
             st->n_chains = i + 1;
     }
+    free(ix.hash);
+    free(ix.pos);
     keydecoder_free(kd);
     return rc == UNITLS_OK ? sni_table_build(st->chains, n, &st->sni, err) : rc;
 }
@@ -217,7 +291,7 @@ static void tickets_apply(SSL_CTX *ctx, const unitls_server_config *cfg)
 }
 
 static unitls_status state_configure(struct server_state *st, const unitls_server_config *cfg,
-                                     unitls_error *err)
+                                     const struct server_state *prev, unitls_error *err)
 {
     size_t n_ciphers = 0;
     const uint16_t *ciphers = unitls_server_config_ciphers(cfg, &n_ciphers);
@@ -225,7 +299,7 @@ static unitls_status state_configure(struct server_state *st, const unitls_serve
                          unitls_server_config_highest_supported_version(cfg), 1};
     unitls_status rc = settings_apply(st->ctx, &s, err);
     if (rc == UNITLS_OK)
-        rc = chains_resolve(st, cfg, err);
+        rc = chains_resolve(st, cfg, prev, err);
     if (rc == UNITLS_OK)
         rc = chains_install(st, err);
     if (rc == UNITLS_OK)
@@ -239,7 +313,8 @@ static unitls_status state_configure(struct server_state *st, const unitls_serve
     return rc;
 }
 
-static unitls_status state_build(const unitls_server_config *cfg, struct server_state **out,
+static unitls_status state_build(const unitls_server_config *cfg,
+                                 const struct server_state *prev, struct server_state **out,
                                  unitls_error *err)
 {
     ERR_clear_error();
@@ -249,7 +324,8 @@ static unitls_status state_build(const unitls_server_config *cfg, struct server_
         state_free(st);
         return tls_error_from_queue(err, UNITLS_ERR_NOMEM, "server context: creating SSL_CTX");
     }
-    unitls_status rc = state_configure(st, cfg, err);
+    st->config = cfg;
+    unitls_status rc = state_configure(st, cfg, prev, err);
     ERR_clear_error();
     if (rc != UNITLS_OK) {
         state_free(st);
@@ -262,7 +338,7 @@ static unitls_status state_build(const unitls_server_config *cfg, struct server_
 unitls_status openssl_validate_server_config(const unitls_server_config *cfg, unitls_error *err)
 {
     struct server_state *st = NULL;
-    unitls_status rc = state_build(cfg, &st, err);
+    unitls_status rc = state_build(cfg, NULL, &st, err);
     state_free(st);
     return rc;
 }
@@ -271,7 +347,18 @@ unitls_status openssl_server_context_init(unitls_server_context *ctx, void **sta
                                           unitls_error *err)
 {
     struct server_state *st = NULL;
-    unitls_status rc = state_build(unitls_server_context_configuration(ctx), &st, err);
+    unitls_status rc = state_build(unitls_server_context_configuration(ctx), NULL, &st, err);
+    if (rc == UNITLS_OK)
+        *state = st;
+    return rc;
+}
+
+unitls_status openssl_server_context_init_derived(unitls_server_context *ctx, void **state,
+                                                  const void *previous_state, unitls_error *err)
+{
+    struct server_state *st = NULL;
+    unitls_status rc = state_build(unitls_server_context_configuration(ctx), previous_state, &st,
+                                   err);
     if (rc == UNITLS_OK)
         *state = st;
     return rc;

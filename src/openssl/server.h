@@ -21,6 +21,9 @@ unitls_status openssl_validate_server_config(const unitls_server_config *cfg, un
 unitls_status openssl_server_context_init(unitls_server_context *ctx, void **state,
                                           unitls_error *err);
 void openssl_server_context_fini(void *state);
+/* Shares the resolved objects of every chain equal to one of previous_state's. */
+unitls_status openssl_server_context_init_derived(unitls_server_context *ctx, void **state,
+                                                  const void *previous_state, unitls_error *err);
 unitls_buffer *openssl_server_buffer_new(unitls_server_context *ctx, void *state,
                                          unitls_error *err);
 

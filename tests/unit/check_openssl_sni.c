@@ -201,6 +201,43 @@ START_TEST(test_key_type_choice_within_sni)
 }
 END_TEST
 
+/* A context derived from a running one (a reload) serves its own configuration: a chain
+ * dropped from it is gone, an added one is served, shared ones still work, and the old
+ * context keeps serving its own set after the new one exists. */
+START_TEST(test_derived_context_serves_new_chains)
+{
+    static const char *const before[] = {"default.test", "www.example.net"};
+    static const char *const after[] = {"default.test", "wildcard.example.net", "example.org"};
+    unitls_server_context *old = tu_server_context_from(tu_server_builder(before, 2));
+    unitls_server_config_builder *b = tu_server_builder(after, 3);
+    unitls_server_config *config = unitls_server_config_builder_build(b, NULL);
+    unitls_server_config_builder_free(b);
+    ck_assert_ptr_nonnull(config);
+    unitls_error err;
+    unitls_server_context *derived = unitls_server_context_new_derived(NULL, config, old, &err);
+    ck_assert_msg(derived != NULL, "derived context: %s", err.message);
+    unitls_server_config_unref(config);
+
+    static const struct sni_case now[] = {{"www.example.net", "wildcard.example.net.der"},
+                                          {"example.org", "example.org.der"},
+                                          {"default.test", "default.test.der"}};
+    for (size_t i = 0; i < sizeof now / sizeof now[0]; i++) {
+        struct tu_conn *c = tu_conn_take(tu_client_context(), now[i].host,
+                                         unitls_server_context_ref(derived));
+        tu_handshake_ok(c);
+        tu_assert_peer_cert(c->client, now[i].leaf_der);
+        tu_conn_free(c);
+    }
+    struct tu_conn *c = tu_conn_take(tu_client_context(), "www.example.net",
+                                     unitls_server_context_ref(old));
+    tu_handshake_ok(c);
+    tu_assert_peer_cert(c->client, "www.example.net.der");
+    tu_conn_free(c);
+    unitls_server_context_unref(old);
+    unitls_server_context_unref(derived);
+}
+END_TEST
+
 static Suite *sni_suite(void)
 {
     Suite *s = suite_create("openssl_sni");
@@ -212,6 +249,7 @@ static Suite *sni_suite(void)
     tcase_add_test(tc, test_sni_uncovered_name_refused_by_client);
     tcase_add_test(tc, test_no_sni_gets_default_chain);
     tcase_add_test(tc, test_exact_name_beats_wildcard);
+    tcase_add_test(tc, test_derived_context_serves_new_chains);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("key_types");
