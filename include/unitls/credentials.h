@@ -40,7 +40,8 @@ UNITLS_API unitls_certificate *unitls_certificate_from_buffer(const void *data, 
 /* Keeps the path; the file is read when a configuration using it is built. An empty path is
  * UNITLS_ERR_CONFIGURATION. */
 UNITLS_API unitls_certificate *unitls_certificate_from_file(const char *path, unitls_error *err);
-/* An implementation-defined identifier (for OpenSSL: an OSSL_STORE URI such as pkcs11:...). */
+/* An implementation-defined identifier (a URI such as pkcs11:...; unitls_implementation_description
+ * says which forms an implementation resolves). */
 UNITLS_API unitls_certificate *unitls_certificate_from_id(const void *id, size_t len,
                                                           unitls_error *err);
 UNITLS_API unitls_certificate *unitls_certificate_ref(unitls_certificate *c);

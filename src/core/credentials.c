@@ -127,11 +127,13 @@ static struct source *source_from_id(size_t size, const char *what, int secret, 
     return s;
 }
 
-/* Reads a whole regular file. Fills err with the path and the OS reason on failure. */
+/* Reads a whole regular file. Fills err with the path and the OS reason on failure.
+ * O_NONBLOCK: opening a FIFO would otherwise wait for a writer (and hang a daemon's reload);
+ * with it the open returns and the regular-file check refuses the FIFO. */
 static int read_whole_file(const char *what, const char *path, uint8_t **out, size_t *out_len,
                            unitls_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         error_set(err, UNITLS_ERR_CONFIGURATION, e, "%s file %s: %s", what, path, strerror(e));

@@ -64,8 +64,8 @@ static unitls_status check_source(const unitls_implementation *impl, enum unitls
     if (impl->sources[kind] & (unsigned)source)
         return UNITLS_OK;
     return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                     "implementation %s cannot load a %s from a %s", impl->name, what,
-                     source_name(source));
+                     "implementation %s cannot load a %s from %s %s", impl->name, what,
+                     source == UNITLS_SOURCE_ID ? "an" : "a", source_name(source));
 }
 
 static unitls_status check_chain(const unitls_implementation *impl,

@@ -9,7 +9,9 @@
 
 #include "warning_internal.h"
 
-static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Recursive: the handler runs under the lock (so once unitls_set_warning_handler returns, the
+ * old handler is never called again), and a handler may itself warn or set a handler. */
+static pthread_mutex_t handler_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static unitls_warning_handler handler_fn;
 static void *handler_arg;
 
