@@ -1,0 +1,104 @@
+/* The daemon's parsed configuration: CONFIG.md's YAML as plain C data, before any TLS object is
+ * built. settings_load() (settings.c) fills it from a file and reports every error of the file
+ * at once as FILE:LINE:COLUMN: what is wrong, what was expected. The runtime (listener.c,
+ * worker.c, conn.c) reads it; nothing here touches libunitls objects except the built server
+ * configuration that each listener carries once settings_build_tls() has run.
+ *
+ * File paths (cert, key, trust_store) and addresses may use ${VAR} from the environment
+ * (${CREDENTIALS_DIRECTORY} under systemd); an unset variable is an error. A relative file path
+ * is resolved against the directory of the configuration file, so the paths stored here are
+ * ready to open. docs/unitlsd.yaml.5 is the user's reference for every key and default. */
+#ifndef UNITLSD_SETTINGS_H
+#define UNITLSD_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unitls/unitls.h>
+
+enum log_level { LOG_LEVEL_DEBUG = 7, LOG_LEVEL_INFO = 6, LOG_LEVEL_NOTICE = 5,
+                 LOG_LEVEL_WARNING = 4, LOG_LEVEL_ERROR = 3 };
+
+enum proxy_protocol { PROXY_PROTOCOL_NONE = 0, PROXY_PROTOCOL_V1, PROXY_PROTOCOL_V2 };
+
+/* A socket address as written in the file ("127.0.0.1:443", "[::1]:443", "unix:/run/x.sock"). */
+struct endpoint {
+    char text[128];                 /* as written, for logs */
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+};
+
+struct chain_settings {
+    char *cert_path;                /* leaf first, then intermediates (PEM or DER) */
+    char *key_path;                 /* may be NULL when the cert file holds the key */
+    int line, column;               /* where the entry starts, for messages */
+};
+
+struct listener_settings {
+    char *name;
+    struct endpoint *listen;        /* n_listen addresses */
+    size_t n_listen;
+    struct chain_settings *chains;  /* n_chains, the first is the default */
+    size_t n_chains;
+    char **protocols;               /* ALPN, server preference order */
+    size_t n_protocols;
+    enum unitls_tls_version min_version, max_version; /* UNSET when not given */
+    uint16_t *ciphers;              /* NULL when not given */
+    size_t n_ciphers;
+    enum unitls_client_auth client_auth;
+    char *client_trust_store;       /* path, or "system", or NULL */
+    int trust_store_line, trust_store_column; /* where trust_store was given, for messages */
+    struct endpoint backend;
+    enum proxy_protocol proxy_protocol;
+    unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
+    unsigned max_connections;
+    unsigned session_tickets;       /* per full handshake, default 1 */
+    int line, column;
+
+    unitls_server_config *tls;      /* built by settings_build_tls(); NULL before */
+};
+
+struct settings {
+    char *path;                     /* the file read */
+    char *implementation;           /* "openssl" by default */
+    unsigned workers;               /* resolved: "auto" becomes the CPU count */
+    char *user;                     /* NULL: do not change user */
+    int allow_root;                 /* run_as_root: true in the file */
+    enum log_level log_level;
+    int log_access;
+    int has_stats;
+    struct endpoint stats_listen;
+    struct listener_settings *listeners;
+    size_t n_listeners;
+};
+
+/* A growing list of error lines, each "FILE:LINE:COLUMN: message". */
+struct settings_errors {
+    char **lines;
+    size_t n;
+};
+
+/* Parses path into *out. Returns 0 when the file is valid; -1 with every problem appended to
+ * errs otherwise (and *out freed). Does not read certificate files: settings_build_tls does. */
+int settings_load(const char *path, struct settings *out, struct settings_errors *errs);
+
+/* Builds each listener's unitls_server_config, which reads and checks every certificate and
+ * key through implementation impl (NULL: the one the file names): the key must match the
+ * file's first certificate, so a file that does not start with the leaf fails too. 0 on success; -1 with every failure appended to errs, each at the line and
+ * column of the certificate entry or trust_store that fails, else of the listener entry.
+ * Listeners built already (tls != NULL) are left alone. */
+int settings_build_tls(struct settings *s, const unitls_implementation *impl,
+                       struct settings_errors *errs);
+
+/* Loads path, builds every listener's TLS configuration with the implementation the file names
+ * (default: unitls_implementation_default()), and writes every error line to report (one per
+ * line; report may be NULL to stay quiet). Nothing is bound or kept. 0 when the file is valid,
+ * 1 otherwise: the exit status of --check-config, and the test a reload runs first. */
+int settings_check_file(const char *path, FILE *report);
+
+/* Releases everything s holds (the built TLS configurations included) and zeroes it. */
+void settings_free(struct settings *s);
+void settings_errors_free(struct settings_errors *errs);
+
+#endif

@@ -1,0 +1,1043 @@
+/* settings (src/daemon/settings.c): unitlsd.yaml into struct settings and TLS configurations.
+ * Each test writes a YAML file into its own temporary directory and checks either the parsed
+ * values or the exact error lines, "FILE:LINE:COLUMN: message", in the order they are reported.
+ * Certificates come from $UNITLS_TEST_CERTS (tests/gen-certs.sh), named in the YAML itself as
+ * ${UNITLS_TEST_CERTS}/..., which also exercises environment expansion. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon/settings.h"
+
+#define CERT_LOCALHOST                                                                        \
+    "      - cert: ${UNITLS_TEST_CERTS}/localhost.pem\n"                                     \
+    "        key: ${UNITLS_TEST_CERTS}/localhost.key\n"
+
+/* A valid listener named NAME on ADDR, seven lines long. */
+#define LISTENER(name, addr)                                                                  \
+    "  - name: " name "\n"                                                                    \
+    "    listen: [\"" addr "\"]\n"                                                           \
+    "    certificates:\n" CERT_LOCALHOST                                                      \
+    "    backend:\n"                                                                          \
+    "      address: 127.0.0.1:8080\n"
+
+static char dir[256];
+static char config_path[512];
+static struct settings s;
+static struct settings_errors errs;
+
+static void setup(void)
+{
+    ck_assert_msg(getenv("UNITLS_TEST_CERTS"), "UNITLS_TEST_CERTS is not set");
+    snprintf(dir, sizeof dir, "/tmp/check-settings-XXXXXX");
+    ck_assert(mkdtemp(dir) != NULL);
+    snprintf(config_path, sizeof config_path, "%s/unitlsd.yaml", dir);
+    memset(&s, 0, sizeof s);
+    memset(&errs, 0, sizeof errs);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void teardown(void)
+{
+    settings_free(&s);
+    settings_errors_free(&errs);
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static int load(const char *yaml)
+{
+    write_file(config_path, yaml);
+    return settings_load(config_path, &s, &errs);
+}
+
+static void dump_errors(void)
+{
+    for (size_t i = 0; i < errs.n; i++)
+        fprintf(stderr, "  error %zu: %s\n", i, errs.lines[i]);
+}
+
+/* Fails unless error i is exactly at line:column of the test's file and contains needle. */
+static void assert_error(size_t i, int line, int column, const char *needle)
+{
+    char prefix[600];
+    snprintf(prefix, sizeof prefix, "%s:%d:%d: ", config_path, line, column);
+    if (i >= errs.n || strncmp(errs.lines[i], prefix, strlen(prefix)) != 0 ||
+        !strstr(errs.lines[i] + strlen(prefix), needle))
+        dump_errors();
+    ck_assert_msg(i < errs.n, "expected error %zu (%d:%d: %s), got %zu errors", i, line, column,
+                  needle, errs.n);
+    ck_assert_msg(strncmp(errs.lines[i], prefix, strlen(prefix)) == 0,
+                  "error %zu is \"%s\", expected it at %d:%d", i, errs.lines[i], line, column);
+    ck_assert_msg(strstr(errs.lines[i] + strlen(prefix), needle),
+                  "error %zu is \"%s\", expected it to contain \"%s\"", i, errs.lines[i], needle);
+}
+
+static void assert_load_fails(const char *yaml, size_t n_errors)
+{
+    int rc = load(yaml);
+    if (errs.n != n_errors)
+        dump_errors();
+    ck_assert_int_eq(rc, -1);
+    ck_assert_uint_eq(errs.n, n_errors);
+    ck_assert_ptr_null(s.listeners); /* freed on failure */
+}
+
+static void assert_load_ok(const char *yaml)
+{
+    int rc = load(yaml);
+    if (rc != 0)
+        dump_errors();
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(errs.n, 0);
+}
+
+static void cert_path(char *out, size_t cap, const char *name)
+{
+    snprintf(out, cap, "%s/%s", getenv("UNITLS_TEST_CERTS"), name);
+}
+
+static unsigned port_of(const struct endpoint *ep)
+{
+    if (ep->addr.ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)&ep->addr)->sin_port);
+    return ntohs(((const struct sockaddr_in6 *)&ep->addr)->sin6_port);
+}
+
+/* --- valid files --------------------------------------------------------------------------- */
+
+static const char full_yaml[] =
+    "# every key\n"
+    "implementation: openssl\n"
+    "workers: 4\n"
+    "user: root\n"
+    "run_as_root: true\n"
+    "log:\n"
+    "  level: warning\n"
+    "  access: false\n"
+    "stats:\n"
+    "  listen: 127.0.0.1:9443\n"
+    "listeners:\n"
+    "  - name: web\n"
+    "    listen: [\"127.0.0.1:8443\", \"[::1]:8443\"]\n"
+    "    certificates:\n"
+    "      - cert: ${UNITLS_TEST_CERTS}/example.org.pem\n"
+    "        key: ${UNITLS_TEST_CERTS}/example.org.key\n"
+    "      - cert: ${UNITLS_TEST_CERTS}/example.org-combined.pem\n"
+    "    protocols: [h2, http/1.1]\n"
+    "    tls_versions: { min: TLSv1.2, max: MAXIMUM_SUPPORTED }\n"
+    "    ciphers: [TLS_AES_128_GCM_SHA256, UNITLS_TLS_CHACHA20_POLY1305_SHA256]\n"
+    "    client_auth:\n"
+    "      mode: optional\n"
+    "      trust_store: ${UNITLS_TEST_CERTS}/client-ca.pem\n"
+    "    backend:\n"
+    "      address: unix:/run/app.sock\n"
+    "      proxy_protocol: v2\n"
+    "    timeouts: { handshake: 250ms, idle: 2m, connect: 1h }\n"
+    "    max_connections: 500\n"
+    "    session_tickets: 2\n"
+    "  - name: other.listener_2\n"
+    "    listen: \"[::]:9000\"\n"
+    "    certificates:\n" CERT_LOCALHOST
+    "    backend: { address: \"[::1]:8081\", proxy_protocol: v1 }\n";
+
+START_TEST(test_full_config_every_key)
+{
+    char path[1024];
+    assert_load_ok(full_yaml);
+    ck_assert_str_eq(s.path, config_path);
+    ck_assert_str_eq(s.implementation, "openssl");
+    ck_assert_uint_eq(s.workers, 4);
+    ck_assert_str_eq(s.user, "root");
+    ck_assert_int_eq(s.allow_root, 1);
+    ck_assert_int_eq(s.log_level, LOG_LEVEL_WARNING);
+    ck_assert_int_eq(s.log_access, 0);
+    ck_assert_int_eq(s.has_stats, 1);
+    ck_assert_str_eq(s.stats_listen.text, "127.0.0.1:9443");
+    ck_assert_uint_eq(port_of(&s.stats_listen), 9443);
+    ck_assert_uint_eq(s.n_listeners, 2);
+
+    const struct listener_settings *l = &s.listeners[0];
+    ck_assert_str_eq(l->name, "web");
+    ck_assert_int_eq(l->line, 12);
+    ck_assert_int_eq(l->column, 5);
+    ck_assert_uint_eq(l->n_listen, 2);
+    ck_assert_int_eq(l->listen[0].addr.ss_family, AF_INET);
+    ck_assert_uint_eq(l->listen[0].addr_len, sizeof(struct sockaddr_in));
+    ck_assert_int_eq(l->listen[1].addr.ss_family, AF_INET6);
+    ck_assert_str_eq(l->listen[1].text, "[::1]:8443");
+    ck_assert_uint_eq(port_of(&l->listen[1]), 8443);
+    ck_assert_uint_eq(l->n_chains, 2);
+    cert_path(path, sizeof path, "example.org.pem");
+    ck_assert_str_eq(l->chains[0].cert_path, path);
+    cert_path(path, sizeof path, "example.org.key");
+    ck_assert_str_eq(l->chains[0].key_path, path);
+    ck_assert_int_eq(l->chains[0].line, 15);
+    ck_assert_int_eq(l->chains[0].column, 9);
+    ck_assert_ptr_null(l->chains[1].key_path);
+    ck_assert_int_eq(l->chains[1].line, 17);
+    ck_assert_uint_eq(l->n_protocols, 2);
+    ck_assert_str_eq(l->protocols[0], "h2");
+    ck_assert_str_eq(l->protocols[1], "http/1.1");
+    ck_assert_int_eq(l->min_version, UNITLS_TLSv1_2);
+    ck_assert_int_eq(l->max_version, UNITLS_TLS_VERSION_MAXIMUM_SUPPORTED);
+    ck_assert_uint_eq(l->n_ciphers, 2);
+    ck_assert_uint_eq(l->ciphers[0], 0x1301);
+    ck_assert_uint_eq(l->ciphers[1], 0x1303);
+    ck_assert_int_eq(l->client_auth, UNITLS_CLIENT_AUTH_OPTIONAL);
+    cert_path(path, sizeof path, "client-ca.pem");
+    ck_assert_str_eq(l->client_trust_store, path);
+    ck_assert_int_eq(l->trust_store_line, 23);
+    ck_assert_int_eq(l->trust_store_column, 20);
+    ck_assert_int_eq(l->backend.addr.ss_family, AF_UNIX);
+    ck_assert_str_eq(((const struct sockaddr_un *)&l->backend.addr)->sun_path, "/run/app.sock");
+    ck_assert_uint_eq(l->backend.addr_len,
+                      offsetof(struct sockaddr_un, sun_path) + strlen("/run/app.sock") + 1);
+    ck_assert_int_eq(l->proxy_protocol, PROXY_PROTOCOL_V2);
+    ck_assert_uint_eq(l->handshake_timeout_ms, 250);
+    ck_assert_uint_eq(l->idle_timeout_ms, 120000);
+    ck_assert_uint_eq(l->connect_timeout_ms, 3600000);
+    ck_assert_uint_eq(l->max_connections, 500);
+    ck_assert_uint_eq(l->session_tickets, 2);
+    ck_assert_ptr_null(l->tls);
+
+    l = &s.listeners[1];
+    ck_assert_str_eq(l->name, "other.listener_2");
+    ck_assert_uint_eq(l->n_listen, 1); /* a single address needs no list */
+    ck_assert_str_eq(l->listen[0].text, "[::]:9000");
+    ck_assert_int_eq(l->backend.addr.ss_family, AF_INET6);
+    ck_assert_uint_eq(port_of(&l->backend), 8081);
+    ck_assert_int_eq(l->proxy_protocol, PROXY_PROTOCOL_V1);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443"));
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    ck_assert_str_eq(s.implementation, "openssl");
+    ck_assert_uint_eq(s.workers, cpus < 1 ? 1 : cpus > 256 ? 256 : (unsigned)cpus);
+    ck_assert_ptr_null(s.user);
+    ck_assert_int_eq(s.allow_root, 0);
+    ck_assert_int_eq(s.log_level, LOG_LEVEL_INFO);
+    ck_assert_int_eq(s.log_access, 1);
+    ck_assert_int_eq(s.has_stats, 0);
+    const struct listener_settings *l = &s.listeners[0];
+    ck_assert_uint_eq(l->handshake_timeout_ms, 10000);
+    ck_assert_uint_eq(l->idle_timeout_ms, 300000);
+    ck_assert_uint_eq(l->connect_timeout_ms, 5000);
+    ck_assert_uint_eq(l->max_connections, 10000);
+    ck_assert_uint_eq(l->session_tickets, 1);
+    ck_assert_int_eq(l->client_auth, UNITLS_CLIENT_AUTH_NONE);
+    ck_assert_ptr_null(l->client_trust_store);
+    ck_assert_int_eq(l->proxy_protocol, PROXY_PROTOCOL_NONE);
+    ck_assert_int_eq(l->min_version, UNITLS_TLS_VERSION_UNSET);
+    ck_assert_int_eq(l->max_version, UNITLS_TLS_VERSION_UNSET);
+    ck_assert_ptr_null(l->ciphers);
+    ck_assert_uint_eq(l->n_protocols, 0);
+}
+END_TEST
+
+START_TEST(test_workers_auto_and_number)
+{
+    assert_load_ok("workers: auto\nlisteners:\n" LISTENER("web", "127.0.0.1:8443"));
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    ck_assert_uint_eq(s.workers, cpus < 1 ? 1 : cpus > 256 ? 256 : (unsigned)cpus);
+    settings_free(&s);
+    assert_load_ok("workers: 256\nlisteners:\n" LISTENER("web", "127.0.0.1:8443"));
+    ck_assert_uint_eq(s.workers, 256);
+}
+END_TEST
+
+START_TEST(test_addresses_parse)
+{
+    assert_load_ok("listeners:\n"
+                   "  - name: a\n"
+                   "    listen: [\"0.0.0.0:1\", \"[::]:65535\", \"unix:/run/unitlsd/a.sock\"]\n"
+                   "    certificates:\n" CERT_LOCALHOST
+                   "    backend: {address: \"[2001:db8::1]:80\"}\n");
+    const struct listener_settings *l = &s.listeners[0];
+    ck_assert_uint_eq(l->n_listen, 3);
+    ck_assert_uint_eq(port_of(&l->listen[0]), 1);
+    ck_assert_uint_eq(port_of(&l->listen[1]), 65535);
+    ck_assert_int_eq(l->listen[2].addr.ss_family, AF_UNIX);
+    ck_assert_str_eq(((const struct sockaddr_un *)&l->listen[2].addr)->sun_path,
+                     "/run/unitlsd/a.sock");
+    char text[64];
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l->backend.addr;
+    ck_assert_ptr_nonnull(inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof text));
+    ck_assert_str_eq(text, "2001:db8::1");
+}
+END_TEST
+
+START_TEST(test_durations_every_unit)
+{
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                   "    timeouts: {handshake: 1ms, idle: 24h, connect: 90s}\n");
+    ck_assert_uint_eq(s.listeners[0].handshake_timeout_ms, 1);
+    ck_assert_uint_eq(s.listeners[0].idle_timeout_ms, 86400000u);
+    ck_assert_uint_eq(s.listeners[0].connect_timeout_ms, 90000);
+}
+END_TEST
+
+START_TEST(test_log_levels)
+{
+    static const char *const names[] = {"debug", "info", "notice", "warning", "error"};
+    static const enum log_level levels[] = {LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_NOTICE,
+                                            LOG_LEVEL_WARNING, LOG_LEVEL_ERROR};
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "log: {level: %s}\nlisteners:\n" LISTENER("web", "127.0.0.1:1"),
+             names[_i]);
+    assert_load_ok(yaml);
+    ck_assert_int_eq(s.log_level, levels[_i]);
+}
+END_TEST
+
+START_TEST(test_client_auth_system_store)
+{
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                   "    client_auth: {mode: required, trust_store: system}\n");
+    ck_assert_int_eq(s.listeners[0].client_auth, UNITLS_CLIENT_AUTH_REQUIRED);
+    ck_assert_str_eq(s.listeners[0].client_trust_store, "system");
+}
+END_TEST
+
+/* --- environment and relative paths ------------------------------------------------------ */
+
+START_TEST(test_env_expansion)
+{
+    ck_assert_int_eq(setenv("CHECK_SETTINGS_CREDS", "/run/credentials/unitlsd.service", 1), 0);
+    ck_assert_int_eq(setenv("CHECK_SETTINGS_PORT", "8443", 1), 0);
+    assert_load_ok("listeners:\n"
+                   "  - name: web\n"
+                   "    listen: \"127.0.0.1:${CHECK_SETTINGS_PORT}\"\n"
+                   "    certificates:\n"
+                   "      - cert: ${CHECK_SETTINGS_CREDS}/site.pem\n"
+                   "        key: ${CHECK_SETTINGS_CREDS}/${CHECK_SETTINGS_PORT}$x.key\n"
+                   "    backend: {address: 127.0.0.1:8080}\n");
+    const struct listener_settings *l = &s.listeners[0];
+    ck_assert_str_eq(l->chains[0].cert_path, "/run/credentials/unitlsd.service/site.pem");
+    ck_assert_str_eq(l->chains[0].key_path, "/run/credentials/unitlsd.service/8443$x.key");
+    ck_assert_uint_eq(port_of(&l->listen[0]), 8443);
+}
+END_TEST
+
+START_TEST(test_env_unset_variable_named)
+{
+    unsetenv("CHECK_SETTINGS_UNSET_A");
+    unsetenv("CHECK_SETTINGS_UNSET_B");
+    assert_load_fails("listeners:\n"
+                      "  - name: web\n"
+                      "    listen: 127.0.0.1:8443\n"
+                      "    certificates:\n"
+                      "      - cert: ${CHECK_SETTINGS_UNSET_A}/a/${CHECK_SETTINGS_UNSET_B}.pem\n"
+                      "        key: /x/${CHECK_SETTINGS_UNSET\n"
+                      "    backend: {address: 127.0.0.1:8080}\n",
+                      3);
+    assert_error(0, 5, 15, "cert: environment variable CHECK_SETTINGS_UNSET_A is not set");
+    assert_error(1, 5, 15, "cert: environment variable CHECK_SETTINGS_UNSET_B is not set");
+    assert_error(2, 6, 14, "key: '${' without its '}'");
+}
+END_TEST
+
+START_TEST(test_relative_paths_follow_config_dir)
+{
+    assert_load_ok("listeners:\n"
+                   "  - name: web\n"
+                   "    listen: 127.0.0.1:8443\n"
+                   "    certificates:\n"
+                   "      - {cert: demo/demo.pem, key: ../demo.key}\n"
+                   "    client_auth: {mode: required, trust_store: ca.pem}\n"
+                   "    backend: {address: 127.0.0.1:8080}\n");
+    char want[1024];
+    snprintf(want, sizeof want, "%s/demo/demo.pem", dir);
+    ck_assert_str_eq(s.listeners[0].chains[0].cert_path, want);
+    snprintf(want, sizeof want, "%s/../demo.key", dir);
+    ck_assert_str_eq(s.listeners[0].chains[0].key_path, want);
+    snprintf(want, sizeof want, "%s/ca.pem", dir);
+    ck_assert_str_eq(s.listeners[0].client_trust_store, want);
+}
+END_TEST
+
+/* A relative configuration path gives paths relative to the same working directory. */
+START_TEST(test_relative_config_path)
+{
+    char cwd[1024], sub[512];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(sub, sizeof sub, "%s/conf", dir);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    snprintf(config_path, sizeof config_path, "%s/conf/unitlsd.yaml", dir);
+    write_file(config_path, "listeners:\n"
+                            "  - name: web\n"
+                            "    listen: 127.0.0.1:8443\n"
+                            "    certificates: [{cert: demo/demo.pem, key: demo/demo.key}]\n"
+                            "    backend: {address: 127.0.0.1:8080}\n");
+    ck_assert_int_eq(chdir(dir), 0);
+    int rc = settings_load("conf/unitlsd.yaml", &s, &errs);
+    ck_assert_int_eq(chdir(cwd), 0);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(s.listeners[0].chains[0].cert_path, "conf/demo/demo.pem");
+    ck_assert_str_eq(s.listeners[0].chains[0].key_path, "conf/demo/demo.key");
+    settings_free(&s);
+    ck_assert_int_eq(chdir(sub), 0);
+    rc = settings_load("unitlsd.yaml", &s, &errs);
+    ck_assert_int_eq(chdir(cwd), 0);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(s.listeners[0].chains[0].cert_path, "demo/demo.pem");
+}
+END_TEST
+
+/* --- errors: keys and types --------------------------------------------------------------- */
+
+START_TEST(test_unknown_top_key)
+{
+    assert_load_fails("listners:\n" LISTENER("web", "127.0.0.1:8443"), 2);
+    assert_error(0, 1, 1,
+                 "top level: unknown key 'listners'; expected one of: implementation, workers, "
+                 "user, run_as_root, log, stats, listeners");
+    assert_error(1, 1, 1, "top level: key 'listeners' is missing; it is required");
+}
+END_TEST
+
+START_TEST(test_unknown_listener_key)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443") "    max_conections: 5\n",
+                      1);
+    assert_error(0, 9, 5,
+                 "listener: unknown key 'max_conections'; expected one of: name, listen, "
+                 "certificates, protocols, tls_versions, ciphers, client_auth, backend, "
+                 "timeouts, max_connections, session_tickets");
+}
+END_TEST
+
+START_TEST(test_wrong_types)
+{
+    assert_load_fails("log: debug\n"
+                      "stats: [127.0.0.1:9443]\n"
+                      "listeners:\n"
+                      "  - name: [web]\n"
+                      "    listen: {a: 1}\n"
+                      "    certificates: /etc/x.pem\n"
+                      "    protocols: {h2: yes}\n"
+                      "    backend: 127.0.0.1:8080\n"
+                      "    timeouts:\n",
+                      8);
+    assert_error(0, 1, 6, "log: found a single value; expected a mapping with keys level, access");
+    assert_error(1, 2, 8, "stats: found a list; expected a mapping with keys listen");
+    assert_error(2, 4, 11, "name: found a list; expected 1 to 64 letters");
+    assert_error(3, 5, 13, "listen: found a mapping; expected a list of addresses");
+    assert_error(4, 6, 19, "certificates: found a single value; expected a list of mappings");
+    assert_error(5, 7, 16, "protocols: found a mapping; expected a list of ALPN protocol names");
+    assert_error(6, 8, 14, "backend: found a single value; expected a mapping with keys address");
+    assert_error(7, 9, 14, "timeouts: found an empty value; expected a mapping");
+}
+END_TEST
+
+START_TEST(test_duplicate_key)
+{
+    assert_load_fails("workers: 2\nworkers: 3\nlisteners:\n" LISTENER("web", "127.0.0.1:8443"),
+                      1);
+    assert_error(0, 2, 1, "top level: key 'workers' is given twice; expected it once");
+}
+END_TEST
+
+START_TEST(test_missing_listener_keys)
+{
+    assert_load_fails("listeners:\n"
+                      "  - name: lonely\n"
+                      "    protocols: [h2]\n",
+                      3);
+    assert_error(0, 2, 5, "listener: key 'listen' is missing");
+    assert_error(1, 2, 5, "listener: key 'certificates' is missing");
+    assert_error(2, 2, 5, "listener: key 'backend' is missing");
+}
+END_TEST
+
+START_TEST(test_empty_lists)
+{
+    assert_load_fails("listeners: []\n", 1);
+    assert_error(0, 1, 12, "listeners: the list is empty; expected at least one of listener");
+    settings_errors_free(&errs);
+    assert_load_fails("listeners:\n"
+                      "  - name: web\n"
+                      "    listen: []\n"
+                      "    certificates: []\n"
+                      "    backend: {address: 127.0.0.1:8080}\n",
+                      2);
+    assert_error(0, 3, 13, "listen: the list is empty; expected at least one of addresses");
+    assert_error(1, 4, 19, "certificates: the list is empty");
+}
+END_TEST
+
+START_TEST(test_workers_out_of_range)
+{
+    static const char *const values[] = {"0", "257", "many", "-1", "+4", "4.0"};
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml, "workers: %s\nlisteners:\n" LISTENER("web", "127.0.0.1:1"),
+             values[_i]);
+    assert_load_fails(yaml, 1);
+    char needle[128];
+    snprintf(needle, sizeof needle,
+             "workers: '%s' is not valid; expected auto or a whole number from 1 to 256",
+             values[_i]);
+    assert_error(0, 1, 10, needle);
+}
+END_TEST
+
+START_TEST(test_bad_addresses)
+{
+    assert_load_fails("listeners:\n"
+                      "  - name: web\n"
+                      "    listen:\n"
+                      "      - 127.0.0.1\n"
+                      "      - 127.0.0.1:0\n"
+                      "      - 127.0.0.1:65536\n"
+                      "      - localhost:443\n"
+                      "      - ::1:443\n"
+                      "      - \"[::1:443\"\n"
+                      "      - unix:run/x.sock\n"
+                      "      - unix:/0123456789012345678901234567890123456789012345678901234567"
+                      "890123456789012345678901234567890123456789012345678.sock\n"
+                      "      - \"[::1]:https\"\n"
+                      "    certificates:\n" CERT_LOCALHOST
+                      "    backend: {address: 10.0.0.300:80}\n",
+                      10);
+    assert_error(0, 4, 9, "listen: '127.0.0.1': no port; expected IPV4:PORT, [IPV6]:PORT or "
+                          "unix:/PATH (numeric hosts, port 1 to 65535)");
+    assert_error(1, 5, 9, "listen: '127.0.0.1:0': port '0' is not a number from 1 to 65535");
+    assert_error(2, 6, 9, "port '65536' is not a number from 1 to 65535");
+    assert_error(3, 7, 9, "'localhost' is not a numeric IPv4 address (IPv6 goes in brackets)");
+    assert_error(4, 8, 9, "'::1' is not a numeric IPv4 address (IPv6 goes in brackets)");
+    assert_error(5, 9, 9, "listen: '[::1:443': '[' without its ']'");
+    assert_error(6, 10, 9, "the socket path is not absolute");
+    assert_error(7, 11, 9, "the socket path is longer than 107 bytes");
+    assert_error(8, 12, 9, "port 'https' is not a number from 1 to 65535");
+    assert_error(9, 16, 24, "backend.address: '10.0.0.300:80': '10.0.0.300' is not a numeric IPv4");
+}
+END_TEST
+
+START_TEST(test_duplicate_names_and_addresses)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                          LISTENER("web", "[::1]:8443")
+                      "  - name: api\n"
+                      "    listen: [\"127.0.0.1:9443\", \"127.0.0.1:8443\", \"127.0.0.1:9443\"]\n"
+                      "    certificates:\n" CERT_LOCALHOST
+                      "    backend: {address: 127.0.0.1:8080}\n",
+                      3);
+    assert_error(0, 9, 11, "name: 'web' is already the name of the listener at line 2; "
+                           "expected a unique name");
+    assert_error(1, 17, 32, "listen: '127.0.0.1:8443' is already an address of the listener at "
+                            "line 2; expected each address once");
+    assert_error(2, 17, 50, "listen: '127.0.0.1:9443' is already an address of the listener at "
+                            "line 16");
+}
+END_TEST
+
+START_TEST(test_bad_names)
+{
+    assert_load_fails("listeners:\n" LISTENER("we b", "127.0.0.1:1") LISTENER("\"\"", "127.0.0.1:2")
+                          LISTENER("a123456789012345678901234567890123456789012345678901234567"
+                                   "89012345", "127.0.0.1:3"),
+                      3);
+    assert_error(0, 2, 11, "name: 'we b' is not valid; expected 1 to 64 letters, digits");
+    assert_error(1, 9, 11, "name: '' is not valid");
+    assert_error(2, 16, 11, "is not valid");
+}
+END_TEST
+
+START_TEST(test_bad_durations)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    timeouts:\n"
+                      "      handshake: 10\n"
+                      "      idle: 0s\n"
+                      "      connect: 25h\n"
+                      "  - name: web2\n"
+                      "    listen: 127.0.0.1:8444\n"
+                      "    certificates:\n" CERT_LOCALHOST
+                      "    backend: {address: 127.0.0.1:8080}\n"
+                      "    timeouts: {handshake: 1.5s, idle: -1s, connect: 10 s}\n",
+                      6);
+    assert_error(0, 10, 18, "timeouts.handshake: '10' is not valid; expected a duration from "
+                            "1ms to 24h: a number and a unit, ms, s, m or h");
+    assert_error(1, 11, 13, "timeouts.idle: '0s' is not valid");
+    assert_error(2, 12, 16, "timeouts.connect: '25h' is not valid");
+    assert_error(3, 19, 27, "timeouts.handshake: '1.5s'");
+    assert_error(4, 19, 39, "timeouts.idle: '-1s'");
+    assert_error(5, 19, 53, "timeouts.connect: '10 s'");
+}
+END_TEST
+
+START_TEST(test_bad_keywords)
+{
+    assert_load_fails("implementation: gnutls\n"
+                      "run_as_root: yes\n"
+                      "log: {level: verbose, access: 1}\n"
+                      "listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    client_auth: {mode: sometimes}\n"
+                      "    tls_versions: {min: TLSv1.1, max: UNSET}\n",
+                      7);
+    assert_error(0, 1, 17, "implementation: unknown implementation 'gnutls'; expected one of: "
+                           "openssl");
+    assert_error(1, 2, 14, "run_as_root: unknown value 'yes'; expected one of: false, true");
+    assert_error(2, 3, 14, "log.level: unknown value 'verbose'; expected one of: debug, info, "
+                           "notice, warning, error");
+    assert_error(3, 3, 31, "log.access: unknown value '1'");
+    assert_error(4, 12, 25, "client_auth.mode: unknown value 'sometimes'; expected one of: none, "
+                            "optional, required");
+    assert_error(5, 13, 25, "tls_versions.min: unknown version 'TLSv1.1'; expected one of: "
+                            "TLSv1.2, TLSv1.3, MINIMUM_SUPPORTED, MAXIMUM_SUPPORTED");
+    assert_error(6, 13, 39, "tls_versions.max: unknown version 'UNSET'");
+}
+END_TEST
+
+START_TEST(test_versions_min_above_max)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    tls_versions: {min: TLSv1.3, max: TLSv1.2}\n",
+                      1);
+    assert_error(0, 9, 19, "tls_versions: min TLSv1.3 is above max TLSv1.2; expected min at "
+                           "most max");
+}
+END_TEST
+
+START_TEST(test_bad_protocols_and_ciphers)
+{
+    char yaml[2048], long_name[300];
+    memset(long_name, 'p', 256);
+    long_name[256] = '\0';
+    snprintf(yaml, sizeof yaml,
+             "listeners:\n" LISTENER("web", "127.0.0.1:8443")
+             "    protocols: [h2, \"\", %s, h2]\n"
+             "    ciphers: [TLS_AES_128_GCM_SHA256, TLS_RSA_WITH_RC4_128_MD5,\n"
+             "              TLS_AES_128_GCM_SHA256]\n",
+             long_name);
+    assert_load_fails(yaml, 5);
+    assert_error(0, 9, 21, "protocols: '' is 0 bytes long; expected 1 to 255 bytes");
+    assert_error(1, 9, 25, "is 256 bytes long; expected 1 to 255 bytes");
+    assert_error(2, 9, 283, "protocols: 'h2' is listed twice; expected each once");
+    assert_error(3, 10, 39, "ciphers: unknown cipher suite 'TLS_RSA_WITH_RC4_128_MD5'; expected "
+                            "an IANA cipher suite name");
+    assert_error(4, 11, 15, "ciphers: 'TLS_AES_128_GCM_SHA256' is listed twice");
+}
+END_TEST
+
+START_TEST(test_bad_numbers)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    max_connections: 0\n"
+                      "    session_tickets: 9\n"
+                      "    backend: {address: 127.0.0.1:1, proxy_protocol: v3}\n",
+                      3);
+    assert_error(0, 9, 22, "max_connections: '0' is not valid; expected a whole number from 1 to "
+                           "1000000");
+    assert_error(1, 10, 22, "session_tickets: '9' is not valid; expected a whole number from 0 "
+                            "to 8");
+    /* the duplicate's value is not parsed, so proxy_protocol: v3 adds no error */
+    assert_error(2, 11, 5, "listener: key 'backend' is given twice; expected it once");
+}
+END_TEST
+
+START_TEST(test_client_auth_needs_trust_store)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    client_auth: {mode: required}\n"
+                      "  - name: web2\n"
+                      "    listen: 127.0.0.1:1\n"
+                      "    certificates:\n" CERT_LOCALHOST
+                      "    backend: {address: 127.0.0.1:8080}\n"
+                      "    client_auth: {trust_store: system}\n",
+                      2);
+    assert_error(0, 9, 18, "client_auth: mode required needs key 'trust_store'; expected a CA "
+                           "file or system");
+    assert_error(1, 16, 18, "client_auth: key 'mode' is missing; it is required");
+}
+END_TEST
+
+START_TEST(test_stats_errors)
+{
+    assert_load_fails("stats: {listen: 127.0.0.1:8443}\nlisteners:\n" LISTENER("web",
+                                                                              "127.0.0.1:8443"),
+                      1);
+    assert_error(0, 1, 17, "stats.listen: '127.0.0.1:8443' is also an address of the listener at "
+                           "line 3; expected an address of its own");
+    settings_errors_free(&errs);
+    assert_load_fails("stats: {}\nlisteners:\n" LISTENER("web", "127.0.0.1:8443"), 1);
+    assert_error(0, 1, 8, "stats: key 'listen' is missing; it is required");
+}
+END_TEST
+
+START_TEST(test_unknown_user)
+{
+    assert_load_fails("user: no-such-user-unitls\nlisteners:\n" LISTENER("web", "127.0.0.1:1"),
+                      1);
+    assert_error(0, 1, 7, "user: no user named 'no-such-user-unitls'; expected an existing user");
+}
+END_TEST
+
+/* --- errors: the file ------------------------------------------------------------------- */
+
+START_TEST(test_yaml_syntax_error)
+{
+    assert_load_fails("workers: 2\nlisteners:\n  - name: web\n   listen: x\n", 1);
+    assert_error(0, 4, 4, "YAML: while parsing a block collection: did not find expected '-'");
+    ck_assert_ptr_nonnull(strstr(errs.lines[0], "expected well-formed YAML"));
+}
+END_TEST
+
+START_TEST(test_yaml_syntax_error_after_first_document)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:1") "---\nworkers: [\n", 1);
+    assert_error(0, 11, 1, "YAML: while parsing a flow node: did not find expected node content");
+}
+END_TEST
+
+/* libyaml reports bytes that are not UTF-8 by offset; the error still gets line:column. */
+START_TEST(test_invalid_utf8_position)
+{
+    assert_load_fails("workers: 2\n# caf\xc3\xa9\nlisteners: [ab\xc3\xa9\xff]\n", 1);
+    assert_error(0, 3, 16, "YAML: invalid leading UTF-8 octet; expected well-formed YAML");
+}
+END_TEST
+
+START_TEST(test_nul_in_value)
+{
+    assert_load_fails("workers: \"4\\0\"\nlisteners:\n" LISTENER("web", "127.0.0.1:1"), 1);
+    assert_error(0, 1, 10, "workers: the value holds a NUL byte; expected auto or a whole number");
+}
+END_TEST
+
+START_TEST(test_second_document)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:1") "---\nworkers: 2\n", 1);
+    assert_error(0, 10, 1, "a second YAML document; expected one document per file");
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+    assert_load_fails("# nothing here\n", 1);
+    assert_error(0, 1, 1, "the file is empty; expected a mapping with at least 'listeners'");
+    settings_errors_free(&errs);
+    assert_load_fails("[1, 2]\n", 1);
+    assert_error(0, 1, 1, "top level: found a list; expected a mapping with keys implementation");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/absent.yaml", dir);
+    ck_assert_int_eq(settings_load(path, &s, &errs), -1);
+    ck_assert_uint_eq(errs.n, 1);
+    char want[700];
+    snprintf(want, sizeof want, "%s: cannot open the configuration: No such file or directory",
+             path);
+    ck_assert_str_eq(errs.lines[0], want);
+}
+END_TEST
+
+/* One run reports the errors of every part of the file, in file order. */
+START_TEST(test_every_error_reported_at_once)
+{
+    assert_load_fails("workers: 0\n"
+                      "log: {level: loud}\n"
+                      "colour: blue\n"
+                      "listeners:\n"
+                      "  - name: web\n"
+                      "    listen: 127.0.0.1:99999\n"
+                      "    certificates: [{key: a.key}]\n"
+                      "    backend: {address: 127.0.0.1:8080, proxy: v1}\n"
+                      "    timeouts: {idle: forever}\n"
+                      "  - name: web2\n",
+                      10);
+    assert_error(0, 1, 10, "workers: '0'");
+    assert_error(1, 2, 14, "log.level: unknown value 'loud'");
+    assert_error(2, 3, 1, "top level: unknown key 'colour'");
+    assert_error(3, 6, 13, "listen: '127.0.0.1:99999': port '99999'");
+    assert_error(4, 7, 20, "certificates entry: key 'cert' is missing");
+    assert_error(5, 8, 40, "backend: unknown key 'proxy'; expected one of: address, "
+                           "proxy_protocol");
+    assert_error(6, 9, 22, "timeouts.idle: 'forever'");
+    assert_error(7, 10, 5, "listener: key 'listen' is missing");
+    assert_error(8, 10, 5, "listener: key 'certificates' is missing");
+    assert_error(9, 10, 5, "listener: key 'backend' is missing");
+}
+END_TEST
+
+/* --- TLS configurations ------------------------------------------------------------------ */
+
+START_TEST(test_build_tls_full)
+{
+    assert_load_ok(full_yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), 0);
+    ck_assert_uint_eq(errs.n, 0);
+    const unitls_server_config *c = s.listeners[0].tls;
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(unitls_server_config_n_certificate_chains(c), 2);
+    ck_assert_uint_eq(unitls_server_config_n_inner_protocols(c), 2);
+    size_t n = 0;
+    const uint16_t *ids = unitls_server_config_ciphers(c, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(ids[1], 0x1303);
+    ck_assert_int_eq(unitls_server_config_lowest_supported_version(c), UNITLS_TLSv1_2);
+    ck_assert_int_eq(unitls_server_config_client_auth(c), UNITLS_CLIENT_AUTH_OPTIONAL);
+    ck_assert_ptr_nonnull(unitls_server_config_trust_store(c));
+    ck_assert_uint_eq(unitls_server_config_session_tickets(c), 2);
+    ck_assert_ptr_nonnull(s.listeners[1].tls);
+    ck_assert_uint_eq(unitls_server_config_session_tickets(s.listeners[1].tls), 1);
+}
+END_TEST
+
+/* Two loads of unchanged files give equal configurations: reload reuses contexts by this. */
+START_TEST(test_build_tls_equal_across_loads)
+{
+    struct settings again;
+    assert_load_ok(full_yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), 0);
+    ck_assert_int_eq(settings_load(config_path, &again, &errs), 0);
+    ck_assert_int_eq(settings_build_tls(&again, unitls_implementation_find("openssl"), &errs), 0);
+    ck_assert(unitls_server_config_equal(s.listeners[0].tls, again.listeners[0].tls));
+    ck_assert(!unitls_server_config_equal(s.listeners[0].tls, again.listeners[1].tls));
+    settings_free(&again);
+}
+END_TEST
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char buf[4096];
+    size_t n;
+    ck_assert(in && out);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    ck_assert_int_eq(fclose(out), 0);
+}
+
+/* Every failing certificate entry is reported at its own line, with libunitls's reason. */
+START_TEST(test_build_tls_certificate_errors)
+{
+    char empty[600], yaml[4096];
+    snprintf(empty, sizeof empty, "%s/empty.pem", dir);
+    write_file(empty, "");
+    snprintf(yaml, sizeof yaml,
+             "listeners:\n"
+             "  - name: web\n"
+             "    listen: 127.0.0.1:8443\n"
+             "    certificates:\n"
+             "      - {cert: missing.pem, key: missing.key}\n"
+             "      - cert: ${UNITLS_TEST_CERTS}/example.org.pem\n"
+             "        key: ${UNITLS_TEST_CERTS}/other-example.org.key\n"
+             "      - cert: empty.pem\n"
+             "        key: ${UNITLS_TEST_CERTS}/localhost.key\n"
+             "      - cert: ${UNITLS_TEST_CERTS}/localhost.pem\n"
+             "        key: ${UNITLS_TEST_CERTS}/localhost.key\n"
+             "      - cert: ${UNITLS_TEST_CERTS}/localhost.pem\n"
+             "    backend: {address: 127.0.0.1:8080}\n");
+    assert_load_ok(yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), -1);
+    ck_assert_ptr_null(s.listeners[0].tls);
+    if (errs.n != 4)
+        dump_errors();
+    ck_assert_uint_eq(errs.n, 4);
+    char want[1200];
+    snprintf(want, sizeof want, "listener 'web': certificate file %s/missing.pem: No such file",
+             dir);
+    assert_error(0, 5, 9, want);
+    assert_error(1, 6, 9, "does not match");
+    assert_error(2, 8, 9, "empty.pem: the file is empty");
+    assert_error(3, 12, 9, "holds no private key");
+}
+END_TEST
+
+START_TEST(test_build_tls_trust_store_error)
+{
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                   "    client_auth:\n"
+                   "      mode: required\n"
+                   "      trust_store: clients/ca.pem\n");
+    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), -1);
+    ck_assert_uint_eq(errs.n, 1);
+    assert_error(0, 11, 20, "listener 'web': trust store file");
+    assert_error(0, 11, 20, "clients/ca.pem: No such file or directory");
+}
+END_TEST
+
+/* A bad chain does not hide a bad trust store: it is tried with a chain that works. */
+START_TEST(test_build_tls_chain_and_trust_store_errors)
+{
+    assert_load_ok("listeners:\n"
+                   "  - name: web\n"
+                   "    listen: 127.0.0.1:8443\n"
+                   "    certificates:\n"
+                   "      - cert: missing.pem\n" CERT_LOCALHOST
+                   "    client_auth: {mode: optional, trust_store: missing-ca.pem}\n"
+                   "    backend: {address: 127.0.0.1:8080}\n");
+    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), -1);
+    ck_assert_uint_eq(errs.n, 2);
+    assert_error(0, 5, 9, "missing.pem: No such file or directory");
+    assert_error(1, 8, 48, "missing-ca.pem: No such file or directory");
+}
+END_TEST
+
+/* A failure that no single entry explains is reported at the listener. */
+START_TEST(test_build_tls_listener_error)
+{
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                   "    tls_versions: {min: TLSv1.3}\n"
+                   "    ciphers: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]\n");
+    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), -1);
+    ck_assert_uint_eq(errs.n, 1);
+    assert_error(0, 2, 5, "listener 'web': ");
+}
+END_TEST
+
+START_TEST(test_check_file)
+{
+    char *out = NULL;
+    size_t len = 0;
+    write_file(config_path, full_yaml);
+    FILE *report = open_memstream(&out, &len);
+    ck_assert_int_eq(settings_check_file(config_path, report), 0);
+    fclose(report);
+    ck_assert_uint_eq(len, 0);
+    free(out);
+
+    /* listener one has a parse error; listener two parses but its key does not match */
+    char cert[600];
+    snprintf(cert, sizeof cert, "%s/renewed.pem", dir);
+    char src[600];
+    cert_path(src, sizeof src, "example.org.pem");
+    copy_file(src, cert);
+    write_file(config_path, "listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                            "    idle: 5s\n"
+                            "  - name: api\n"
+                            "    listen: 127.0.0.1:9443\n"
+                            "    certificates:\n"
+                            "      - cert: renewed.pem\n"
+                            "        key: ${UNITLS_TEST_CERTS}/localhost.key\n"
+                            "    backend: {address: 127.0.0.1:8080}\n");
+    report = open_memstream(&out, &len);
+    ck_assert_int_eq(settings_check_file(config_path, report), 1);
+    fclose(report);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "%s:9:5: listener: unknown key 'idle'; expected one of: name, listen, certificates, "
+             "protocols, tls_versions, ciphers, client_auth, backend, timeouts, "
+             "max_connections, session_tickets\n%s:13:9: listener 'api': private key file ",
+             config_path, config_path);
+    ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "report:\n%s\nexpected it to start:\n%s",
+                  out, want);
+    ck_assert_ptr_nonnull(strstr(out, "does not match certificate file"));
+    /* exactly two lines */
+    ck_assert_int_eq(out[len - 1], '\n');
+    ck_assert_ptr_eq(strchr(out + strlen(want), '\n'), out + len - 1);
+    free(out);
+}
+END_TEST
+
+START_TEST(test_check_file_missing)
+{
+    char path[600], *out = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/none.yaml", dir);
+    FILE *report = open_memstream(&out, &len);
+    ck_assert_int_eq(settings_check_file(path, report), 1);
+    fclose(report);
+    ck_assert_ptr_nonnull(strstr(out, "none.yaml: cannot open the configuration"));
+    free(out);
+    ck_assert_int_eq(settings_check_file(path, NULL), 1);
+}
+END_TEST
+
+static Suite *settings_suite(void)
+{
+    Suite *suite = suite_create("daemon_settings");
+    TCase *tc = tcase_create("valid");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_full_config_every_key);
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_workers_auto_and_number);
+    tcase_add_test(tc, test_addresses_parse);
+    tcase_add_test(tc, test_durations_every_unit);
+    tcase_add_loop_test(tc, test_log_levels, 0, 5);
+    tcase_add_test(tc, test_client_auth_system_store);
+    tcase_add_test(tc, test_env_expansion);
+    tcase_add_test(tc, test_relative_paths_follow_config_dir);
+    tcase_add_test(tc, test_relative_config_path);
+    suite_add_tcase(suite, tc);
+
+    tc = tcase_create("errors");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_env_unset_variable_named);
+    tcase_add_test(tc, test_unknown_top_key);
+    tcase_add_test(tc, test_unknown_listener_key);
+    tcase_add_test(tc, test_wrong_types);
+    tcase_add_test(tc, test_duplicate_key);
+    tcase_add_test(tc, test_missing_listener_keys);
+    tcase_add_test(tc, test_empty_lists);
+    tcase_add_loop_test(tc, test_workers_out_of_range, 0, 6);
+    tcase_add_test(tc, test_bad_addresses);
+    tcase_add_test(tc, test_duplicate_names_and_addresses);
+    tcase_add_test(tc, test_bad_names);
+    tcase_add_test(tc, test_bad_durations);
+    tcase_add_test(tc, test_bad_keywords);
+    tcase_add_test(tc, test_versions_min_above_max);
+    tcase_add_test(tc, test_bad_protocols_and_ciphers);
+    tcase_add_test(tc, test_bad_numbers);
+    tcase_add_test(tc, test_client_auth_needs_trust_store);
+    tcase_add_test(tc, test_stats_errors);
+    tcase_add_test(tc, test_unknown_user);
+    tcase_add_test(tc, test_yaml_syntax_error);
+    tcase_add_test(tc, test_yaml_syntax_error_after_first_document);
+    tcase_add_test(tc, test_second_document);
+    tcase_add_test(tc, test_invalid_utf8_position);
+    tcase_add_test(tc, test_nul_in_value);
+    tcase_add_test(tc, test_empty_file);
+    tcase_add_test(tc, test_missing_file);
+    tcase_add_test(tc, test_every_error_reported_at_once);
+    suite_add_tcase(suite, tc);
+
+    tc = tcase_create("tls");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_build_tls_full);
+    tcase_add_test(tc, test_build_tls_equal_across_loads);
+    tcase_add_test(tc, test_build_tls_certificate_errors);
+    tcase_add_test(tc, test_build_tls_trust_store_error);
+    tcase_add_test(tc, test_build_tls_chain_and_trust_store_errors);
+    tcase_add_test(tc, test_build_tls_listener_error);
+    tcase_add_test(tc, test_check_file);
+    tcase_add_test(tc, test_check_file_missing);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(settings_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
