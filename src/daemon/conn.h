@@ -1,0 +1,77 @@
+/* One proxied connection, from accept to the access log line, on one worker's event base.
+ *
+ * accept -> handshake (handshake timeout) -> non-blocking backend connect (connect timeout;
+ * started only once the handshake completed, so a stalled client never holds a backend
+ * connection) -> plaintext both ways (idle timeout) -> close and access log.
+ *
+ * The client socket is read straight into the unitls_buffer (incoming_reserve/commit) and
+ * written straight from it (outgoing_peek/consume): ciphertext is never copied by us. Plaintext
+ * passes through the worker's scratch buffer; only what a slow peer cannot take yet is kept,
+ * at most CONN_BUFFER_LIMIT bytes per direction, and while anything is kept the other side is
+ * not read (its read event is removed), so memory never grows with a peer's slowness. An idle
+ * connection holds no buffer of ours.
+ *
+ * Half-close is carried through both ways: the client's close_notify (or EOF) shuts the
+ * backend's write side once everything before it was delivered; the backend's EOF sends
+ * close_notify to the client, shuts the client socket's write side, and ends the connection
+ * once the client closes too (or after a short linger).
+ *
+ * A connection belongs to the worker thread whose conn_env it was started in; nothing here
+ * locks. Nothing on the per-record path allocates or logs. */
+#ifndef UNITLSD_CONN_H
+#define UNITLSD_CONN_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+
+#include "daemon/runtime.h"
+
+#define CONN_BUFFER_LIMIT (64u * 1024u)
+
+/* Written by the worker thread only (relaxed stores), read by the main thread for STATUS and
+ * /metrics. */
+struct conn_counters {
+    atomic_uint_fast64_t accepted;
+    atomic_uint_fast64_t closed;
+    atomic_uint_fast64_t handshakes;          /* completed */
+    atomic_uint_fast64_t resumed;             /* of those, resumed sessions */
+    atomic_uint_fast64_t handshake_failures;  /* TLS errors and timeouts before completion */
+    atomic_uint_fast64_t backend_failures;    /* refused or timed-out backend connects */
+    atomic_uint_fast64_t bytes_in;            /* plaintext client -> backend */
+    atomic_uint_fast64_t bytes_out;           /* plaintext backend -> client */
+};
+
+struct conn;
+
+/* What connections need from the worker that runs them. */
+struct conn_env {
+    struct event_base *base;
+    uint8_t *scratch;                 /* CONN_BUFFER_LIMIT bytes, shared by the connections */
+    struct conn *head;                /* the open connections */
+    size_t n_open;
+    struct conn_counters counters;
+    void (*on_close)(void *arg);      /* after each connection ended (slots, draining) */
+    void *arg;
+};
+
+/* 0, or -1 when the scratch buffer cannot be allocated. */
+int conn_env_init(struct conn_env *env, struct event_base *base, void (*on_close)(void *arg),
+                  void *arg);
+/* Ends every connection (conn_close_all) and frees the scratch buffer. */
+void conn_env_fini(struct conn_env *env);
+
+/* Starts a connection on the accepted non-blocking fd. Takes ownership of fd and of one slot
+ * of l's max_connections (runtime_listener_acquire), both given back when the connection
+ * ends, or at once when this fails. 0, or -1 (logged) when no buffer could be created. */
+int conn_start(struct conn_env *env, struct runtime_listener *l, int fd,
+               const struct sockaddr *peer, socklen_t peer_len);
+
+/* Ends every open connection now (end reason "shutdown"), sending close_notify where the
+ * handshake completed. */
+void conn_close_all(struct conn_env *env);
+
+#endif

@@ -1,0 +1,61 @@
+/* The daemon's log: one line per message on stderr, prefixed with its syslog priority ("<6>")
+ * so that journald (or any reader of sd-daemon(3) prefixes) keeps the levels. Each line goes
+ * out in a single write(2), so threads never interleave within a line and no lock is taken.
+ * Lines are cut at LOG_LINE_MAX bytes. Nothing here ever receives key material.
+ *
+ * Priorities are syslog's numbers (3 error, 4 warning, 5 notice, 6 info, 7 debug), the same
+ * values as enum log_level in settings.h. */
+#ifndef UNITLSD_LOG_H
+#define UNITLSD_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define LOG_LINE_MAX 2048
+#define LOG_PRIO_ERROR 3
+#define LOG_PRIO_WARNING 4
+#define LOG_PRIO_NOTICE 5
+#define LOG_PRIO_INFO 6
+#define LOG_PRIO_DEBUG 7
+
+/* Messages above priority (less important) are dropped. Default: info. Any thread. */
+void log_set_level(int priority);
+/* 1 when a message of this priority would be written: lets callers skip formatting work. */
+int log_enabled(int priority);
+
+void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_error(...) log_msg(LOG_PRIO_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_PRIO_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_PRIO_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_PRIO_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_PRIO_DEBUG, __VA_ARGS__)
+
+/* Writes "127.0.0.1:443", "[::1]:443", "unix:/path" or "unix" (unnamed) into buf, always
+ * NUL-terminated. Returns buf. */
+char *log_format_address(const struct sockaddr *sa, socklen_t len, char *buf, size_t cap);
+
+/* One finished connection, for the access log. Strings may be NULL (written as "-"); text
+ * that came from the peer (SNI, ALPN, error reasons) is sanitised before it is written. */
+struct log_access_record {
+    const char *listener;
+    const struct sockaddr *client;
+    socklen_t client_len;
+    const char *sni;
+    const uint8_t *alpn;
+    size_t alpn_len;
+    const char *tls_version;
+    const char *cipher;
+    uint64_t bytes_in;     /* plaintext from the client to the backend */
+    uint64_t bytes_out;    /* plaintext from the backend to the client */
+    uint64_t duration_ms;
+    const char *end;       /* clean, ragged, timeout, backend refused, tls error, ... */
+    const char *detail;    /* the reason behind end, or NULL */
+};
+
+/* Writes the access line (priority info) for r:
+ * access listener=NAME client=ADDR sni=NAME alpn=PROTO version=V cipher=IANA in=N out=N
+ * ms=N end="END[: DETAIL]" */
+void log_access(const struct log_access_record *r);
+
+#endif

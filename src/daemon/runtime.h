@@ -1,0 +1,90 @@
+/* The runtime: a "generation" is the immutable snapshot of what the daemon serves, built from
+ * one loaded and checked configuration: its listeners (name, shared server context, backend,
+ * timeouts, limits) and the listening sockets that feed them.
+ *
+ * Everything here is reference counted with atomics so that threads can share it without a
+ * lock on the data path:
+ * - the main thread holds the current generation, and each worker holds the one its accept
+ *   events belong to; a reload hands workers a new one and each drops the old after removing
+ *   its accept events, so a removed address's socket closes only when no worker polls it;
+ * - each connection holds its runtime_listener (and, through its unitls_buffer, its server
+ *   context), so an old listener and its context live exactly as long as their connections.
+ *
+ * runtime_build() makes the next generation from loaded settings and the previous generation:
+ * a configuration equal (unitls_server_config_hash / _equal) to a running one reuses that
+ * context object (tickets and session caches carry on); a changed one gets a new context
+ * derived from the running context of the listener with the same name; an address present
+ * before keeps its socket; new addresses are bound or claimed from systemd's sockets. */
+#ifndef UNITLSD_RUNTIME_H
+#define UNITLSD_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <unitls/unitls.h>
+
+#include "daemon/activation.h"
+#include "daemon/listener.h"
+#include "daemon/settings.h"
+
+/* Open connections of one listener (by name), carried across reloads so max_connections
+ * counts every connection of the listener whatever generation accepted it. */
+struct runtime_gauge {
+    atomic_uint refs;
+    atomic_uint open;
+};
+
+struct runtime_listener {
+    atomic_uint refs;
+    char *name;
+    unitls_server_context *ctx;
+    struct endpoint backend;
+    enum proxy_protocol proxy_protocol;
+    unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
+    unsigned max_connections;
+    int log_access;
+    struct runtime_gauge *gauge;
+};
+
+/* One listening socket and the listener its connections belong to. */
+struct runtime_socket {
+    struct listen_socket *sock;
+    struct runtime_listener *listener;
+};
+
+struct generation {
+    atomic_uint refs;
+    unsigned serial;                       /* 1 at start-up, +1 per successful reload */
+    struct runtime_listener **listeners;
+    size_t n_listeners;
+    struct runtime_socket *sockets;
+    size_t n_sockets;
+};
+
+/* What a build did, for the reload's log line, counting distinct context objects (listeners
+ * with equal configurations share one): "reused" running ones, "built" new ones, "retired"
+ * running ones no listener uses any more, each freed when its last connection ends. */
+struct runtime_build_report {
+    size_t contexts_reused, contexts_built, contexts_retired;
+    size_t sockets_kept, sockets_added, sockets_removed;
+};
+
+/* Builds a generation from s (whose TLS configurations settings_build_tls made with impl).
+ * previous may be NULL (start-up); act may be NULL (no systemd sockets). Returns the new
+ * generation with one reference, or NULL with the first reason in err; nothing of previous is
+ * changed either way, and sockets bound for a failed build are closed again. */
+struct generation *runtime_build(const struct settings *s, const unitls_implementation *impl,
+                                 const struct generation *previous, struct activation_set *act,
+                                 struct runtime_build_report *report, char *err, size_t errlen);
+struct generation *runtime_ref(struct generation *g);
+void runtime_unref(struct generation *g);
+
+struct runtime_listener *runtime_listener_ref(struct runtime_listener *l);
+void runtime_listener_unref(struct runtime_listener *l);
+
+/* Takes one of l's max_connections slots: 1 when taken, 0 when the listener is full. */
+int runtime_listener_acquire(struct runtime_listener *l);
+void runtime_listener_release(struct runtime_listener *l);
+/* 1 when l has a free slot (a racy hint, for resuming accept events). */
+int runtime_listener_has_room(const struct runtime_listener *l);
+
+#endif

@@ -1,0 +1,142 @@
+/* stats: /metrics over libevent's evhttp on the main thread; see stats.h. */
+#include "daemon/stats.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "daemon/listener.h"
+
+struct stats_server {
+    struct listen_socket *sock;
+    struct evhttp *http;
+    struct stats_sources src;
+};
+
+struct stats_server *stats_open(const struct endpoint *address, struct activation_set *act,
+                                char *err, size_t errlen)
+{
+    struct stats_server *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "%s: out of memory", address->text);
+        return NULL;
+    }
+    st->sock = listener_open(address, act, err, errlen);
+    if (!st->sock) {
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
+static void metric(struct evbuffer *out, const char *name, const char *type, const char *help,
+                   uint64_t value)
+{
+    evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name,
+                        type, name, value);
+}
+
+static void metrics_totals(struct evbuffer *out, const struct stats_sources *src)
+{
+    struct worker_totals t;
+    worker_pool_totals(src->pool, &t);
+    metric(out, "unitlsd_workers", "gauge", "Worker threads.", worker_pool_size(src->pool));
+    metric(out, "unitlsd_connections_accepted_total", "counter", "Accepted client connections.",
+           t.accepted);
+    metric(out, "unitlsd_connections_open", "gauge", "Open client connections.",
+           t.accepted - t.closed);
+    metric(out, "unitlsd_handshakes_total", "counter", "Completed TLS handshakes.",
+           t.handshakes);
+    metric(out, "unitlsd_handshakes_resumed_total", "counter",
+           "Completed TLS handshakes that resumed a session.", t.resumed);
+    metric(out, "unitlsd_handshake_failures_total", "counter",
+           "Connections that ended before their handshake completed.", t.handshake_failures);
+    metric(out, "unitlsd_backend_failures_total", "counter",
+           "Backend connects refused or timed out.", t.backend_failures);
+    metric(out, "unitlsd_client_bytes_received_total", "counter",
+           "Plaintext bytes from clients to backends.", t.bytes_in);
+    metric(out, "unitlsd_client_bytes_sent_total", "counter",
+           "Plaintext bytes from backends to clients.", t.bytes_out);
+}
+
+static void metrics_runtime(struct evbuffer *out, const struct stats_sources *src)
+{
+    const struct generation *g = *src->gen;
+    evbuffer_add_printf(out, "# HELP unitlsd_reloads_total Reloads by result.\n"
+                             "# TYPE unitlsd_reloads_total counter\n"
+                             "unitlsd_reloads_total{result=\"ok\"} %" PRIu64 "\n"
+                             "unitlsd_reloads_total{result=\"failed\"} %" PRIu64 "\n",
+                        *src->reloads_ok, *src->reloads_failed);
+    if (!g)
+        return;
+    metric(out, "unitlsd_generation", "gauge", "Configuration generation served.", g->serial);
+    evbuffer_add_printf(out, "# HELP unitlsd_listener_connections_open Open connections per "
+                             "listener.\n# TYPE unitlsd_listener_connections_open gauge\n");
+    for (size_t i = 0; i < g->n_listeners; i++)
+        evbuffer_add_printf(out, "unitlsd_listener_connections_open{listener=\"%s\"} %u\n",
+                            g->listeners[i]->name,
+                            atomic_load_explicit(&g->listeners[i]->gauge->open,
+                                                 memory_order_relaxed));
+}
+
+static void on_metrics(struct evhttp_request *req, void *arg)
+{
+    const struct stats_server *st = arg;
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        evhttp_send_error(req, 405, "Method Not Allowed");
+        return;
+    }
+    struct evbuffer *out = evbuffer_new();
+    if (!out) {
+        evhttp_send_error(req, 500, "Out of memory");
+        return;
+    }
+    metrics_totals(out, &st->src);
+    metrics_runtime(out, &st->src);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; version=0.0.4; charset=utf-8");
+    evhttp_send_reply(req, 200, "OK", out);
+    evbuffer_free(out);
+}
+
+int stats_start(struct stats_server *st, struct event_base *base,
+                const struct stats_sources *src)
+{
+    st->src = *src;
+    st->http = evhttp_new(base);
+    if (!st->http)
+        return -1;
+    /* Every method evhttp knows reaches on_metrics, which answers 405 to all but GET and
+     * HEAD (evhttp's own filter would say 501, "not implemented", for a known method). */
+    evhttp_set_allowed_methods(st->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                             EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    evhttp_set_timeout(st->http, 10);
+    if (evhttp_set_cb(st->http, "/metrics", on_metrics, st) != 0)
+        return -1;
+    /* evhttp closes the fd it accepts on when freed; the listen_socket keeps its own. */
+    int fd = fcntl(st->sock->fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0 || evhttp_accept_socket(st->http, fd) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return 0;
+}
+
+void stats_free(struct stats_server *st)
+{
+    if (!st)
+        return;
+    if (st->http)
+        evhttp_free(st->http);
+    listener_unref(st->sock);
+    free(st);
+}
