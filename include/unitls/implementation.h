@@ -20,7 +20,7 @@ enum unitls_object_kind {
     UNITLS_OBJECT_TRUST_STORE
 };
 
-/* The default implementation ("openssl"). Never NULL. */
+/* The default implementation (the first compiled in). Never NULL. */
 UNITLS_API const unitls_implementation *unitls_implementation_default(void);
 /* The implementation with this name, or NULL. */
 UNITLS_API const unitls_implementation *unitls_implementation_find(const char *name);

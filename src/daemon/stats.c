@@ -114,7 +114,7 @@ int stats_start(struct stats_server *st, struct event_base *base,
     if (!st->http)
         return -1;
     /* Every method evhttp knows reaches on_metrics, which answers 405 to all but GET and
-     * HEAD (evhttp's own filter would say 501, "not implemented", for a known method). */
+     * HEAD (evhttp's own filter would answer 501 for a known method). */
     evhttp_set_allowed_methods(st->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
                                              EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                              EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
