@@ -72,8 +72,11 @@ static void errors_log(struct settings_errors *errs, const char *when)
     settings_errors_free(errs);
 }
 
-/* Loads path and builds every listener's TLS configuration: the same checks as
- * --check-config. 0 with *s and *impl filled; -1 with every error logged. */
+/* Loads path and builds every listener's TLS configuration: every file read and digested.
+ * The implementation's own checks (keys match their certificates, ...) come with the contexts
+ * runtime_build makes next, which parse only the chains no running context has parsed already;
+ * context_failure_log says where those checks failed. 0 with *s and *impl filled; -1 with
+ * every error logged. */
 static int config_load(const char *path, const char *when, struct settings *s,
                        const unitls_implementation **impl)
 {
@@ -91,13 +94,28 @@ static int config_load(const char *path, const char *when, struct settings *s,
         settings_free(s);
         return -1;
     }
-    if (settings_build_tls(s, found, &errs) != 0) {
+    if (settings_build_tls(s, found, SETTINGS_DEFER_VALIDATION, &errs) != 0) {
         errors_log(&errs, when);
         settings_free(s);
         return -1;
     }
     *impl = found;
     return 0;
+}
+
+/* runtime_build failed with reason: where a configuration fails the implementation's checks,
+ * every failing entry at its line and column (all listeners, as --check-config would); else
+ * the reason itself. */
+static void context_failure_log(const struct settings *s, const unitls_implementation *impl,
+                                const char *when, const char *reason)
+{
+    struct settings_errors errs = {0};
+    if (settings_explain_tls(s, impl, &errs) > 0) {
+        errors_log(&errs, when);
+    } else {
+        settings_errors_free(&errs);
+        log_error("%s%s", when, reason);
+    }
 }
 
 /* --- status and watchdog --------------------------------------------------------------------- */
@@ -185,7 +203,7 @@ static void daemon_reload(struct daemon *d)
         if (g)
             reload_apply(d, &s, g, &r, started_ms);
         else
-            log_error("reload: %s", err);
+            context_failure_log(&s, impl, "reload: ", err);
         settings_free(&s);
     }
     if (!g) {
@@ -243,7 +261,7 @@ static int daemon_bind(struct daemon *d, const struct settings *s,
     struct runtime_build_report r;
     d->gen = runtime_build(s, impl, NULL, &d->act, &r, err, sizeof err);
     if (!d->gen) {
-        log_error("%s", err);
+        context_failure_log(s, impl, "", err);
         return -1;
     }
     if (s->has_stats && !(d->stats = stats_open(&s->stats_listen, &d->act, err, sizeof err))) {

@@ -1110,8 +1110,9 @@ static void builder_set_options(unitls_server_config_builder *b, const struct li
     unitls_server_config_builder_set_session_tickets(b, l->session_tickets);
 }
 
-/* A configuration of l validated by impl: every chain and part, or (to find which entry
- * fails) only chain `only` with the parts asked for. NULL with err filled on failure. */
+/* A configuration of l: every chain and part, or (to find which entry fails) only chain
+ * `only` with the parts asked for; validated by impl unless impl is NULL. NULL with err filled
+ * on failure. */
 static unitls_server_config *listener_config(const struct listener_settings *l, size_t only,
                                              enum config_part parts,
                                              const unitls_implementation *impl,
@@ -1130,7 +1131,7 @@ static unitls_server_config *listener_config(const struct listener_settings *l, 
         builder_set_options(b, l);
     unitls_server_config *cfg = st == UNITLS_OK ? unitls_server_config_builder_build(b, err) : NULL;
     unitls_server_config_builder_free(b);
-    if (cfg && unitls_implementation_validate_server_config(impl, cfg, err) != UNITLS_OK) {
+    if (cfg && impl && unitls_implementation_validate_server_config(impl, cfg, err) != UNITLS_OK) {
         unitls_server_config_unref(cfg);
         cfg = NULL;
     }
@@ -1153,16 +1154,12 @@ static int listener_probe(const struct listener_settings *l, size_t only, enum c
     return 1;
 }
 
-/* Builds l->tls. When that fails, each chain is built alone, then the trust store with a chain
- * that works, so that every failing entry is reported at its own line; the error of the whole
- * build, at the listener, is the fallback. */
-static int listener_build(struct listener_settings *l, const unitls_implementation *impl,
-                          const char *path, struct settings_errors *errs)
+/* Reports why l does not build or validate: each chain is built alone, then the trust store
+ * with a chain that works, so that every failing entry is reported at its own line; `whole`,
+ * the error of the whole build, at the listener, is the fallback. */
+static void listener_explain(const struct listener_settings *l, const unitls_implementation *impl,
+                             const char *whole, const char *path, struct settings_errors *errs)
 {
-    unitls_error err;
-    unitls_error_clear(&err);
-    if ((l->tls = listener_config(l, ALL_CHAINS, PART_ALL, impl, &err)))
-        return 0;
     int located = 0;
     size_t usable = ALL_CHAINS; /* a chain that builds alone, to try the trust store with */
     for (size_t i = 0; i < l->n_chains; i++) {
@@ -1176,29 +1173,66 @@ static int listener_build(struct listener_settings *l, const unitls_implementati
         located += listener_probe(l, usable, PART_CLIENT_AUTH, impl, path, l->trust_store_line,
                                   l->trust_store_column, errs);
     if (!located)
-        report_at(errs, path, l->line, l->column, "listener '%s': %s", l->name, err.message);
+        report_at(errs, path, l->line, l->column, "listener '%s': %s", l->name, whole);
+}
+
+/* Builds l->tls, validated by impl when `validate` says so; on failure every failing entry is
+ * reported at its line. */
+static int listener_build(struct listener_settings *l, const unitls_implementation *impl,
+                          enum settings_validation validate, const char *path,
+                          struct settings_errors *errs)
+{
+    unitls_error err;
+    unitls_error_clear(&err);
+    const unitls_implementation *checker = validate == SETTINGS_VALIDATE ? impl : NULL;
+    if ((l->tls = listener_config(l, ALL_CHAINS, PART_ALL, checker, &err)))
+        return 0;
+    listener_explain(l, impl, err.message, path, errs);
     return -1;
 }
 
-static int listeners_build(struct settings *s, const unitls_implementation *impl,
-                           const unsigned char *clean, struct settings_errors *errs)
+static const unitls_implementation *implementation_of(const struct settings *s,
+                                                      const unitls_implementation *impl)
 {
-    int rc = 0;
     if (!impl)
         impl = unitls_implementation_find(s->implementation);
-    if (!impl)
-        impl = unitls_implementation_default();
+    return impl ? impl : unitls_implementation_default();
+}
+
+static int listeners_build(struct settings *s, const unitls_implementation *impl,
+                           enum settings_validation validate, const unsigned char *clean,
+                           struct settings_errors *errs)
+{
+    int rc = 0;
+    impl = implementation_of(s, impl);
     for (size_t i = 0; i < s->n_listeners; i++)
         if ((!clean || clean[i]) && !s->listeners[i].tls &&
-            listener_build(&s->listeners[i], impl, s->path, errs) != 0)
+            listener_build(&s->listeners[i], impl, validate, s->path, errs) != 0)
             rc = -1;
     return rc;
 }
 
 int settings_build_tls(struct settings *s, const unitls_implementation *impl,
-                       struct settings_errors *errs)
+                       enum settings_validation validate, struct settings_errors *errs)
 {
-    return s && errs ? listeners_build(s, impl, NULL, errs) : -1;
+    return s && errs ? listeners_build(s, impl, validate, NULL, errs) : -1;
+}
+
+size_t settings_explain_tls(const struct settings *s, const unitls_implementation *impl,
+                            struct settings_errors *errs)
+{
+    if (!s || !errs)
+        return 0;
+    impl = implementation_of(s, impl);
+    size_t before = errs->n;
+    for (size_t i = 0; i < s->n_listeners; i++) {
+        const struct listener_settings *l = &s->listeners[i];
+        unitls_error err;
+        unitls_error_clear(&err);
+        if (l->tls && unitls_implementation_validate_server_config(impl, l->tls, &err) != UNITLS_OK)
+            listener_explain(l, impl, err.message, s->path, errs);
+    }
+    return errs->n - before;
 }
 
 /* Certificate problems of the listeners that parsed cleanly are reported along with the
@@ -1209,7 +1243,7 @@ int settings_check_file(const char *path, FILE *report)
     struct settings_errors errs = {NULL, 0};
     struct loader ld = {.path = path, .s = &s, .errs = &errs};
     int invalid = !path || settings_read(&ld, &s) != 0;
-    if (path && ld.clean && listeners_build(&s, NULL, ld.clean, &errs) != 0)
+    if (path && ld.clean && listeners_build(&s, NULL, SETTINGS_VALIDATE, ld.clean, &errs) != 0)
         invalid = 1;
     for (size_t i = 0; report && i < errs.n; i++)
         fprintf(report, "%s\n", errs.lines[i]);

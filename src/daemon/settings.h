@@ -83,13 +83,29 @@ struct settings_errors {
  * errs otherwise (and *out freed). Does not read certificate files: settings_build_tls does. */
 int settings_load(const char *path, struct settings *out, struct settings_errors *errs);
 
-/* Builds each listener's unitls_server_config, which reads and checks every certificate and
- * key through implementation impl (NULL: the one the file names): the key must match the
- * file's first certificate, so a file that does not start with the leaf fails too. 0 on success; -1 with every failure appended to errs, each at the line and
- * column of the certificate entry or trust_store that fails, else of the listener entry.
- * Listeners built already (tls != NULL) are left alone. */
+/* How much settings_build_tls checks. SETTINGS_VALIDATE runs the implementation's validation
+ * (for an OpenSSL build: every certificate and key parsed, each key matched to its leaf), the
+ * full check of --check-config. SETTINGS_DEFER_VALIDATION reads and digests every file but
+ * leaves that to the context the caller builds next (the daemon: a reload of a listener with
+ * 10,000 chains then parses only the changed ones, through a derived context); when that
+ * build fails, settings_explain_tls() says where. */
+enum settings_validation { SETTINGS_VALIDATE, SETTINGS_DEFER_VALIDATION };
+
+/* Builds each listener's unitls_server_config, which reads every certificate, key and trust
+ * store file through implementation impl (NULL: the one the file names). 0 on success; -1 with
+ * every failure appended to errs, each at the line and column of the certificate entry or
+ * trust_store that fails, else of the listener entry. Listeners built already (tls != NULL) are
+ * left alone. */
 int settings_build_tls(struct settings *s, const unitls_implementation *impl,
-                       struct settings_errors *errs);
+                       enum settings_validation validate, struct settings_errors *errs);
+
+/* After a context could not be made from s's built configurations: validates each with impl
+ * (NULL: the one the file names) and appends, for every listener that fails, the failing
+ * entries at their line and column (the key that does not match its certificate, say), as
+ * settings_build_tls with SETTINGS_VALIDATE would have. Returns the number of lines added; 0
+ * when every configuration validates (the failure lies elsewhere). */
+size_t settings_explain_tls(const struct settings *s, const unitls_implementation *impl,
+                            struct settings_errors *errs);
 
 /* Loads path, builds every listener's TLS configuration with the implementation the file names
  * (default: unitls_implementation_default()), and writes every error line to report (one per

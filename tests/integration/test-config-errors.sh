@@ -29,8 +29,11 @@ pass() { n_pass=$((n_pass + 1)); echo "ok $((n_pass + n_fail)) - $1"; }
 fail() { n_fail=$((n_fail + 1)); echo "not ok $((n_pass + n_fail)) - $1"; }
 
 # check_config FILE: runs unitlsd (bounded to 30 s) with the report in $TMP/out; sets $status.
+# MODE=--check-config checks; MODE= starts the daemon, which must refuse the same files
+# with the same lines (it defers the implementation's checks to its contexts).
+MODE=--check-config
 check_config() {
-    timeout 30 "$UNITLSD" --check-config -c "$1" >"$TMP/out" 2>&1
+    timeout 30 "$UNITLSD" $MODE -c "$1" >"$TMP/out" 2>&1
     status=$?
 }
 
@@ -88,6 +91,14 @@ for f in "$CONFIGS"/*.yaml; do
         expect_valid "$f" "$name"
     fi
 done
+
+# Starting on a file whose only faults the implementation finds (a key that is not the
+# leaf's, a chain out of order) fails with the same lines as --check-config, before binding.
+MODE=
+for name in key-mismatch.yaml chain-order.yaml; do
+    expect_errors "$CONFIGS/$name" "$name, starting the daemon"
+done
+MODE=--check-config
 
 # The shipped sample, with the demo certificate its relative paths name.
 mkdir -p "$TMP/conf/demo"

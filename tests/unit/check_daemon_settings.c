@@ -790,7 +790,7 @@ END_TEST
 START_TEST(test_build_tls_full)
 {
     assert_load_ok(full_yaml);
-    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), 0);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
     ck_assert_uint_eq(errs.n, 0);
     const unitls_server_config *c = s.listeners[0].tls;
     ck_assert_ptr_nonnull(c);
@@ -814,9 +814,9 @@ START_TEST(test_build_tls_equal_across_loads)
 {
     struct settings again;
     assert_load_ok(full_yaml);
-    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), 0);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
     ck_assert_int_eq(settings_load(config_path, &again, &errs), 0);
-    ck_assert_int_eq(settings_build_tls(&again, unitls_implementation_find("openssl"), &errs), 0);
+    ck_assert_int_eq(settings_build_tls(&again, unitls_implementation_find("openssl"), SETTINGS_VALIDATE, &errs), 0);
     ck_assert(unitls_server_config_equal(s.listeners[0].tls, again.listeners[0].tls));
     ck_assert(!unitls_server_config_equal(s.listeners[0].tls, again.listeners[1].tls));
     settings_free(&again);
@@ -856,7 +856,7 @@ START_TEST(test_build_tls_certificate_errors)
              "      - cert: ${UNITLS_TEST_CERTS}/localhost.pem\n"
              "    backend: {address: 127.0.0.1:8080}\n");
     assert_load_ok(yaml);
-    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), -1);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), -1);
     ck_assert_ptr_null(s.listeners[0].tls);
     if (errs.n != 4)
         dump_errors();
@@ -877,7 +877,7 @@ START_TEST(test_build_tls_trust_store_error)
                    "    client_auth:\n"
                    "      mode: required\n"
                    "      trust_store: clients/ca.pem\n");
-    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), -1);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), -1);
     ck_assert_uint_eq(errs.n, 1);
     assert_error(0, 11, 20, "listener 'web': trust store file");
     assert_error(0, 11, 20, "clients/ca.pem: No such file or directory");
@@ -894,10 +894,60 @@ START_TEST(test_build_tls_chain_and_trust_store_errors)
                    "      - cert: missing.pem\n" CERT_LOCALHOST
                    "    client_auth: {mode: optional, trust_store: missing-ca.pem}\n"
                    "    backend: {address: 127.0.0.1:8080}\n");
-    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), -1);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), -1);
     ck_assert_uint_eq(errs.n, 2);
     assert_error(0, 5, 9, "missing.pem: No such file or directory");
     assert_error(1, 8, 48, "missing-ca.pem: No such file or directory");
+}
+END_TEST
+
+/* The daemon defers the implementation's checks to its contexts: files are still read (a
+ * missing one fails at once), a key that does not match its leaf only shows when the context is
+ * made, and settings_explain_tls then says where, as a validating build would have. */
+START_TEST(test_build_tls_deferred_then_explained)
+{
+    assert_load_ok("listeners:\n"
+                   "  - name: web\n"
+                   "    listen: 127.0.0.1:8443\n"
+                   "    certificates:\n" CERT_LOCALHOST
+                   "      - cert: ${UNITLS_TEST_CERTS}/example.org.pem\n"
+                   "        key: ${UNITLS_TEST_CERTS}/other-example.org.key\n"
+                   "    backend: {address: 127.0.0.1:8080}\n"
+                   LISTENER("fine", "127.0.0.1:8444"));
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_DEFER_VALIDATION, &errs), 0);
+    ck_assert_uint_eq(errs.n, 0);
+    ck_assert_ptr_nonnull(s.listeners[0].tls);
+    unitls_error err;
+    unitls_error_clear(&err);
+    unitls_server_context *ctx = unitls_server_context_new(unitls_implementation_default(),
+                                                           s.listeners[0].tls, &err);
+    ck_assert_ptr_null(ctx);
+    ck_assert_uint_eq(settings_explain_tls(&s, NULL, &errs), 1);
+    assert_error(0, 7, 9, "listener 'web': ");
+    assert_error(0, 7, 9, "does not match");
+}
+END_TEST
+
+START_TEST(test_build_tls_deferred_missing_file)
+{
+    assert_load_ok("listeners:\n"
+                   "  - name: web\n"
+                   "    listen: 127.0.0.1:8443\n"
+                   "    certificates:\n"
+                   "      - {cert: missing.pem, key: missing.key}\n"
+                   "    backend: {address: 127.0.0.1:8080}\n");
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_DEFER_VALIDATION, &errs), -1);
+    ck_assert_uint_eq(errs.n, 1);
+    assert_error(0, 5, 9, "missing.pem: No such file");
+}
+END_TEST
+
+START_TEST(test_explain_tls_valid_says_nothing)
+{
+    assert_load_ok(full_yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_DEFER_VALIDATION, &errs), 0);
+    ck_assert_uint_eq(settings_explain_tls(&s, NULL, &errs), 0);
+    ck_assert_uint_eq(errs.n, 0);
 }
 END_TEST
 
@@ -907,7 +957,7 @@ START_TEST(test_build_tls_listener_error)
     assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
                    "    tls_versions: {min: TLSv1.3}\n"
                    "    ciphers: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]\n");
-    ck_assert_int_eq(settings_build_tls(&s, NULL, &errs), -1);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), -1);
     ck_assert_uint_eq(errs.n, 1);
     assert_error(0, 2, 5, "listener 'web': ");
 }
@@ -1027,6 +1077,9 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, test_build_tls_trust_store_error);
     tcase_add_test(tc, test_build_tls_chain_and_trust_store_errors);
     tcase_add_test(tc, test_build_tls_listener_error);
+    tcase_add_test(tc, test_build_tls_deferred_then_explained);
+    tcase_add_test(tc, test_build_tls_deferred_missing_file);
+    tcase_add_test(tc, test_explain_tls_valid_says_nothing);
     tcase_add_test(tc, test_check_file);
     tcase_add_test(tc, test_check_file_missing);
     suite_add_tcase(suite, tc);
