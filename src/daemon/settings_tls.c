@@ -1,0 +1,186 @@
+/* settings_tls: listener settings into unitls_server_configs, and the search for the entry to
+ * blame when one does not build or validate; settings_tls.h states the contract. */
+#include "daemon/settings_tls.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/settings_yaml.h"
+
+#define ALL_CHAINS ((size_t)-1)
+
+/* --- TLS configurations -------------------------------------------------------------------- */
+
+enum config_part { PART_CHAINS_ONLY = 0, PART_CLIENT_AUTH = 1, PART_ALL = 3 };
+
+static unitls_status builder_add_chain(unitls_server_config_builder *b,
+                                       const struct chain_settings *c, unitls_error *err)
+{
+    unitls_certificate *leaf = unitls_certificate_from_file(c->cert_path, err);
+    unitls_private_key *key = leaf && c->key_path
+                                  ? unitls_private_key_from_file(c->key_path, err) : NULL;
+    unitls_signing_chain *chain = leaf && (key || !c->key_path)
+                                      ? unitls_signing_chain_new(leaf, key, NULL, 0, err) : NULL;
+    unitls_status st = chain ? unitls_server_config_builder_add_certificate_chain(b, chain)
+                             : err->status;
+    unitls_signing_chain_unref(chain);
+    unitls_private_key_unref(key);
+    unitls_certificate_unref(leaf);
+    return st;
+}
+
+static unitls_status builder_set_client_auth(unitls_server_config_builder *b,
+                                             const struct listener_settings *l,
+                                             unitls_error *err)
+{
+    if (l->client_auth == UNITLS_CLIENT_AUTH_NONE)
+        return UNITLS_OK;
+    unitls_trust_store *store = strcmp(l->client_trust_store, "system") == 0
+                                    ? unitls_trust_store_system()
+                                    : unitls_trust_store_from_file(l->client_trust_store, err);
+    if (!store)
+        return err->status;
+    unitls_server_config_builder_set_trust_store(b, store);
+    unitls_trust_store_unref(store);
+    return unitls_server_config_builder_set_client_auth(b, l->client_auth);
+}
+
+/* Setter failures are kept by the builder and come back from _build. */
+static void builder_set_options(unitls_server_config_builder *b, const struct listener_settings *l)
+{
+    for (size_t i = 0; i < l->n_protocols; i++)
+        unitls_server_config_builder_add_inner_protocol(b, l->protocols[i],
+                                                        strlen(l->protocols[i]));
+    if (l->n_ciphers)
+        unitls_server_config_builder_set_ciphers(b, l->ciphers, l->n_ciphers);
+    if (l->min_version != UNITLS_TLS_VERSION_UNSET)
+        unitls_server_config_builder_set_lowest_supported_version(b, l->min_version);
+    if (l->max_version != UNITLS_TLS_VERSION_UNSET)
+        unitls_server_config_builder_set_highest_supported_version(b, l->max_version);
+    unitls_server_config_builder_set_session_tickets(b, l->session_tickets);
+}
+
+/* A configuration of l: every chain and part, or (to find which entry fails) only chain
+ * `only` with the parts asked for; validated by impl unless impl is NULL. NULL with err filled
+ * on failure. */
+static unitls_server_config *listener_config(const struct listener_settings *l, size_t only,
+                                             enum config_part parts,
+                                             const unitls_implementation *impl,
+                                             unitls_error *err)
+{
+    unitls_server_config_builder *b = unitls_server_config_builder_new();
+    unitls_status st = b ? UNITLS_OK : UNITLS_ERR_NOMEM;
+    if (!b)
+        snprintf(err->message, sizeof err->message, "out of memory");
+    for (size_t i = 0; st == UNITLS_OK && i < l->n_chains; i++)
+        if (only == ALL_CHAINS || only == i)
+            st = builder_add_chain(b, &l->chains[i], err);
+    if (st == UNITLS_OK && (parts & PART_CLIENT_AUTH))
+        st = builder_set_client_auth(b, l, err);
+    if (st == UNITLS_OK && parts == PART_ALL)
+        builder_set_options(b, l);
+    unitls_server_config *cfg = st == UNITLS_OK ? unitls_server_config_builder_build(b, err) : NULL;
+    unitls_server_config_builder_free(b);
+    if (cfg && impl && unitls_implementation_validate_server_config(impl, cfg, err) != UNITLS_OK) {
+        unitls_server_config_unref(cfg);
+        cfg = NULL;
+    }
+    return cfg;
+}
+
+/* 1 when building `only`/`parts` fails; the failure is reported at line:column. */
+static int listener_probe(const struct listener_settings *l, size_t only, enum config_part parts,
+                          const unitls_implementation *impl, const char *path, int line,
+                          int column, struct settings_errors *errs)
+{
+    unitls_error err;
+    unitls_error_clear(&err);
+    unitls_server_config *cfg = listener_config(l, only, parts, impl, &err);
+    if (cfg) {
+        unitls_server_config_unref(cfg);
+        return 0;
+    }
+    report_at(errs, path, line, column, "listener '%s': %s", l->name, err.message);
+    return 1;
+}
+
+/* Reports why l does not build or validate: each chain is built alone, then the trust store
+ * with a chain that works, so that every failing entry is reported at its own line; `whole`,
+ * the error of the whole build, at the listener, is the fallback. */
+static void listener_explain(const struct listener_settings *l, const unitls_implementation *impl,
+                             const char *whole, const char *path, struct settings_errors *errs)
+{
+    int located = 0;
+    size_t usable = ALL_CHAINS; /* a chain that builds alone, to try the trust store with */
+    for (size_t i = 0; i < l->n_chains; i++) {
+        if (listener_probe(l, i, PART_CHAINS_ONLY, impl, path, l->chains[i].line,
+                           l->chains[i].column, errs))
+            located++;
+        else if (usable == ALL_CHAINS)
+            usable = i;
+    }
+    if (l->client_auth != UNITLS_CLIENT_AUTH_NONE && usable != ALL_CHAINS)
+        located += listener_probe(l, usable, PART_CLIENT_AUTH, impl, path, l->trust_store_line,
+                                  l->trust_store_column, errs);
+    if (!located)
+        report_at(errs, path, l->line, l->column, "listener '%s': %s", l->name, whole);
+}
+
+/* Builds l->tls, validated by impl when `validate` says so; on failure every failing entry is
+ * reported at its line. */
+static int listener_build(struct listener_settings *l, const unitls_implementation *impl,
+                          enum settings_validation validate, const char *path,
+                          struct settings_errors *errs)
+{
+    unitls_error err;
+    unitls_error_clear(&err);
+    const unitls_implementation *checker = validate == SETTINGS_VALIDATE ? impl : NULL;
+    if ((l->tls = listener_config(l, ALL_CHAINS, PART_ALL, checker, &err)))
+        return 0;
+    listener_explain(l, impl, err.message, path, errs);
+    return -1;
+}
+
+static const unitls_implementation *implementation_of(const struct settings *s,
+                                                      const unitls_implementation *impl)
+{
+    if (!impl)
+        impl = unitls_implementation_find(s->implementation);
+    return impl ? impl : unitls_implementation_default();
+}
+
+int settings_build_listeners(struct settings *s, const unitls_implementation *impl,
+                             enum settings_validation validate, const unsigned char *clean,
+                             struct settings_errors *errs)
+{
+    int rc = 0;
+    impl = implementation_of(s, impl);
+    for (size_t i = 0; i < s->n_listeners; i++)
+        if ((!clean || clean[i]) && !s->listeners[i].tls &&
+            listener_build(&s->listeners[i], impl, validate, s->path, errs) != 0)
+            rc = -1;
+    return rc;
+}
+
+int settings_build_tls(struct settings *s, const unitls_implementation *impl,
+                       enum settings_validation validate, struct settings_errors *errs)
+{
+    return s && errs ? settings_build_listeners(s, impl, validate, NULL, errs) : -1;
+}
+
+size_t settings_explain_tls(const struct settings *s, const unitls_implementation *impl,
+                            struct settings_errors *errs)
+{
+    if (!s || !errs)
+        return 0;
+    impl = implementation_of(s, impl);
+    size_t before = errs->n;
+    for (size_t i = 0; i < s->n_listeners; i++) {
+        const struct listener_settings *l = &s->listeners[i];
+        unitls_error err;
+        unitls_error_clear(&err);
+        if (l->tls && unitls_implementation_validate_server_config(impl, l->tls, &err) != UNITLS_OK)
+            listener_explain(l, impl, err.message, s->path, errs);
+    }
+    return errs->n - before;
+}
