@@ -96,12 +96,12 @@ void session_cache_put(struct session_cache *c, const char *name, SSL_SESSION *s
 
 SSL_SESSION *session_cache_get(struct session_cache *c, const char *name)
 {
-    SSL_SESSION *sess = NULL;
+    SSL_SESSION *copy = NULL;
     pthread_mutex_lock(&c->lock);
     int found;
     struct slot *s = slot_for(c, name, &found);
-    if (found && s->session && SSL_SESSION_up_ref(s->session))
-        sess = s->session;
+    if (found && s->session)
+        copy = SSL_SESSION_dup(s->session);
     pthread_mutex_unlock(&c->lock);
-    return sess;
+    return copy;
 }

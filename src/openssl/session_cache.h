@@ -18,7 +18,11 @@ void session_cache_free(struct session_cache *c);
 /* Remembers sess for name, taking over the caller's reference (it is freed at once when it
  * cannot be stored or is not resumable). */
 void session_cache_put(struct session_cache *c, const char *name, SSL_SESSION *sess);
-/* A new reference to the session remembered for name, or NULL. */
+/* A copy of the session remembered for name, for one connection (the caller frees it), or
+ * NULL. A copy because OpenSSL marks the very SSL_SESSION a connection used unresumable
+ * (SSL_CTX_remove_session, at the end of every TLS 1.3 client handshake and when a connection
+ * is freed without sending close_notify), and the remembered one must stay usable for every
+ * connection that starts before a new ticket replaces it. */
 SSL_SESSION *session_cache_get(struct session_cache *c, const char *name);
 
 #endif

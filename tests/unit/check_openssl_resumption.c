@@ -62,6 +62,34 @@ START_TEST(test_second_connection_resumes)
 }
 END_TEST
 
+/* One remembered session serves several connections: one started after another resumed with
+ * it but before that one's new ticket arrived resumes too, and connections freed without
+ * close_notify do not spoil it (TLS 1.3 and 1.2). Load with several connections in flight to
+ * one name lives in that window. */
+START_TEST(test_shared_session_resumes_before_new_ticket)
+{
+    unitls_client_context *cctx = client(1, version_of(_i));
+    unitls_server_context *sctx = server(0, 0);
+    ck_assert(!connect_once(cctx, "example.org", sctx));
+    struct tu_conn *first = tu_conn_new(cctx, "example.org", sctx);
+    tu_handshake_ok(first);
+    ck_assert_msg(unitls_buffer_session_resumed(first->client), "first connection did not resume");
+    struct tu_conn *second = tu_conn_new(cctx, "example.org", sctx);
+    tu_handshake_ok(second);
+    ck_assert_msg(unitls_buffer_session_resumed(second->client),
+                  "a connection started before the first one's new ticket did not resume");
+    ck_assert(unitls_buffer_session_resumed(second->server));
+    tu_settle(first);
+    tu_settle(second);
+    tu_conn_free(first);
+    tu_conn_free(second);
+    ck_assert_msg(connect_once(cctx, "example.org", sctx),
+                  "did not resume after connections freed without close_notify");
+    unitls_client_context_unref(cctx);
+    unitls_server_context_unref(sctx);
+}
+END_TEST
+
 /* Sessions are kept per server name: another name served by the same chain starts fresh. */
 START_TEST(test_other_name_does_not_resume)
 {
@@ -153,6 +181,7 @@ static Suite *resumption_suite(void)
     Suite *s = suite_create("openssl_resumption");
     TCase *tc = tcase_create("resumption");
     tcase_add_loop_test(tc, test_second_connection_resumes, 0, 2);
+    tcase_add_loop_test(tc, test_shared_session_resumes_before_new_ticket, 0, 2);
     tcase_add_test(tc, test_other_name_does_not_resume);
     tcase_add_test(tc, test_other_context_does_not_resume);
     tcase_add_loop_test(tc, test_resumption_off_never_resumes, 0, 2);
