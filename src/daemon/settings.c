@@ -25,12 +25,12 @@
 
 static void chain_cert(struct loader *ld, yaml_node_t *v, void *target)
 {
-    ((struct chain_settings *)target)->cert_path = path_value(ld, v, "cert");
+    ((struct chain_settings *)target)->cert_path = loader_path(ld, v, "cert");
 }
 
 static void chain_key(struct loader *ld, yaml_node_t *v, void *target)
 {
-    ((struct chain_settings *)target)->key_path = path_value(ld, v, "key");
+    ((struct chain_settings *)target)->key_path = loader_path(ld, v, "key");
 }
 
 static const struct key_spec chain_keys[] = {{"cert", chain_cert, 1}, {"key", chain_key, 0}};
@@ -38,15 +38,15 @@ static const struct key_spec chain_keys[] = {{"cert", chain_cert, 1}, {"key", ch
 static void listener_certificates(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct listener_settings *l = target;
-    size_t n = list_length(ld, v, "certificates", "mappings {cert: FILE, key: FILE}");
-    if (n == 0 || !(l->chains = array_new(ld, v, n, sizeof *l->chains)))
+    size_t n = loader_list_length(ld, v, "certificates", "mappings {cert: FILE, key: FILE}");
+    if (n == 0 || !(l->chains = loader_array_new(ld, v, n, sizeof *l->chains)))
         return;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = list_item(ld, v, i);
+        yaml_node_t *item = loader_list_item(ld, v, i);
         struct chain_settings *c = &l->chains[l->n_chains];
         c->line = (int)item->start_mark.line + 1;
         c->column = (int)item->start_mark.column + 1;
-        mapping_walk(ld, item, "certificates entry", chain_keys, N_KEYS(chain_keys), c);
+        loader_mapping_walk(ld, item, "certificates entry", chain_keys, N_KEYS(chain_keys), c);
         if (c->cert_path) {
             l->n_chains++;
         } else {
@@ -68,19 +68,19 @@ static void listener_name(struct loader *ld, yaml_node_t *v, void *target)
 {
     static const char expected[] = "1 to 64 letters, digits, '.', '_' or '-'";
     struct listener_settings *l = target;
-    const char *text = scalar(ld, v, "name", expected);
+    const char *text = loader_scalar(ld, v, "name", expected);
     size_t n = text ? strlen(text) : 0;
     const struct listener_settings *other = text ? listener_named(ld->s, text) : NULL;
     if (!text)
         return;
     if (n == 0 || n > NAME_MAX_LEN ||
         strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
-        fail(ld, v, "name: '%s' is not valid; expected %s", text, expected);
+        loader_fail(ld, v, "name: '%s' is not valid; expected %s", text, expected);
     else if (other)
-        fail(ld, v, "name: '%s' is already the name of the listener at line %d; expected a "
-             "unique name", text, other->line);
+        loader_fail(ld, v, "name: '%s' is already the name of the listener at line %d; expected a "
+                    "unique name", text, other->line);
     else
-        l->name = dup_text(ld, v, text);
+        l->name = loader_dup_text(ld, v, text);
 }
 
 /* 1 after reporting that some listener (this one included) already has the address. */
@@ -91,8 +91,8 @@ static int address_taken(struct loader *ld, yaml_node_t *node, const struct endp
         for (size_t k = 0; k < l->n_listen; k++) {
             if (!endpoint_equal(&l->listen[k], ep))
                 continue;
-            fail(ld, node, "listen: '%s' is already an address of the listener at line %d; "
-                 "expected each address once", ep->text, l->line);
+            loader_fail(ld, node, "listen: '%s' is already an address of the listener at line %d; "
+                        "expected each address once", ep->text, l->line);
             return 1;
         }
     }
@@ -102,7 +102,7 @@ static int address_taken(struct loader *ld, yaml_node_t *node, const struct endp
 static void listen_one(struct loader *ld, yaml_node_t *item, struct listener_settings *l)
 {
     struct endpoint ep;
-    if (endpoint_value(ld, item, "listen", &ep) == 0 && !address_taken(ld, item, &ep))
+    if (loader_endpoint(ld, item, "listen", &ep) == 0 && !address_taken(ld, item, &ep))
         l->listen[l->n_listen++] = ep;
 }
 
@@ -111,58 +111,60 @@ static void listener_listen(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct listener_settings *l = target;
     int single = v->type == YAML_SCALAR_NODE;
-    size_t n = single ? 1 : list_length(ld, v, "listen", "addresses " ADDRESS_EXPECTED);
-    if (n == 0 || !(l->listen = array_new(ld, v, n, sizeof *l->listen)))
+    size_t n = single ? 1 : loader_list_length(ld, v, "listen", "addresses " ADDRESS_EXPECTED);
+    if (n == 0 || !(l->listen = loader_array_new(ld, v, n, sizeof *l->listen)))
         return;
     for (size_t i = 0; i < n; i++)
-        listen_one(ld, single ? v : list_item(ld, v, i), l);
+        listen_one(ld, single ? v : loader_list_item(ld, v, i), l);
 }
 
 static void protocol_one(struct loader *ld, yaml_node_t *item, struct listener_settings *l)
 {
-    const char *text = scalar(ld, item, "protocols", "an ALPN protocol name of 1 to 255 bytes");
+    const char *text = loader_scalar(ld, item, "protocols",
+                                     "an ALPN protocol name of 1 to 255 bytes");
     size_t n = text ? strlen(text) : 0;
     if (!text)
         return;
     if (n == 0 || n > UNITLS_PROTOCOL_NAME_MAX) {
-        fail(ld, item, "protocols: '%s' is %zu bytes long; expected 1 to %d bytes", text, n,
-             UNITLS_PROTOCOL_NAME_MAX);
+        loader_fail(ld, item, "protocols: '%s' is %zu bytes long; expected 1 to %d bytes", text, n,
+                    UNITLS_PROTOCOL_NAME_MAX);
         return;
     }
     for (size_t i = 0; i < l->n_protocols; i++) {
         if (strcmp(l->protocols[i], text) == 0) {
-            fail(ld, item, "protocols: '%s' is listed twice; expected each once", text);
+            loader_fail(ld, item, "protocols: '%s' is listed twice; expected each once", text);
             return;
         }
     }
-    if ((l->protocols[l->n_protocols] = dup_text(ld, item, text)))
+    if ((l->protocols[l->n_protocols] = loader_dup_text(ld, item, text)))
         l->n_protocols++;
 }
 
 static void listener_protocols(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct listener_settings *l = target;
-    size_t n = list_length(ld, v, "protocols", "ALPN protocol names, such as h2 and http/1.1");
-    if (n == 0 || !(l->protocols = array_new(ld, v, n, sizeof *l->protocols)))
+    size_t n = loader_list_length(ld, v, "protocols",
+                                  "ALPN protocol names, such as h2 and http/1.1");
+    if (n == 0 || !(l->protocols = loader_array_new(ld, v, n, sizeof *l->protocols)))
         return;
     for (size_t i = 0; i < n; i++)
-        protocol_one(ld, list_item(ld, v, i), l);
+        protocol_one(ld, loader_list_item(ld, v, i), l);
 }
 
 static void cipher_one(struct loader *ld, yaml_node_t *item, struct listener_settings *l)
 {
     static const char expected[] = "an IANA cipher suite name such as TLS_AES_128_GCM_SHA256";
-    const char *text = scalar(ld, item, "ciphers", expected);
+    const char *text = loader_scalar(ld, item, "ciphers", expected);
     uint16_t id;
     if (!text)
         return;
     if (unitls_cipher_suite_from_name(text, &id) != UNITLS_OK) {
-        fail(ld, item, "ciphers: unknown cipher suite '%s'; expected %s", text, expected);
+        loader_fail(ld, item, "ciphers: unknown cipher suite '%s'; expected %s", text, expected);
         return;
     }
     for (size_t i = 0; i < l->n_ciphers; i++) {
         if (l->ciphers[i] == id) {
-            fail(ld, item, "ciphers: '%s' is listed twice; expected each once", text);
+            loader_fail(ld, item, "ciphers: '%s' is listed twice; expected each once", text);
             return;
         }
     }
@@ -172,24 +174,24 @@ static void cipher_one(struct loader *ld, yaml_node_t *item, struct listener_set
 static void listener_ciphers(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct listener_settings *l = target;
-    size_t n = list_length(ld, v, "ciphers", "IANA cipher suite names");
-    if (n == 0 || !(l->ciphers = array_new(ld, v, n, sizeof *l->ciphers)))
+    size_t n = loader_list_length(ld, v, "ciphers", "IANA cipher suite names");
+    if (n == 0 || !(l->ciphers = loader_array_new(ld, v, n, sizeof *l->ciphers)))
         return;
     for (size_t i = 0; i < n; i++)
-        cipher_one(ld, list_item(ld, v, i), l);
+        cipher_one(ld, loader_list_item(ld, v, i), l);
 }
 
 static void version_value(struct loader *ld, yaml_node_t *v, const char *what,
                           enum unitls_tls_version *out)
 {
     static const char expected[] = "one of: TLSv1.2, TLSv1.3, MINIMUM_SUPPORTED, MAXIMUM_SUPPORTED";
-    const char *text = scalar(ld, v, what, expected);
+    const char *text = loader_scalar(ld, v, what, expected);
     enum unitls_tls_version version;
     if (!text)
         return;
     if (unitls_tls_version_from_name(text, &version) != UNITLS_OK ||
         version == UNITLS_TLS_VERSION_UNSET)
-        fail(ld, v, "%s: unknown version '%s'; expected %s", what, text, expected);
+        loader_fail(ld, v, "%s: unknown version '%s'; expected %s", what, text, expected);
     else
         *out = version;
 }
@@ -209,11 +211,12 @@ static const struct key_spec version_keys[] = {{"min", versions_min, 0}, {"max",
 static void listener_tls_versions(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct listener_settings *l = target;
-    mapping_walk(ld, v, "tls_versions", version_keys, N_KEYS(version_keys), l);
+    loader_mapping_walk(ld, v, "tls_versions", version_keys, N_KEYS(version_keys), l);
     if (l->min_version != UNITLS_TLS_VERSION_UNSET && l->max_version != UNITLS_TLS_VERSION_UNSET &&
         l->min_version > l->max_version)
-        fail(ld, v, "tls_versions: min %s is above max %s; expected min at most max",
-             unitls_tls_version_name(l->min_version), unitls_tls_version_name(l->max_version));
+        loader_fail(ld, v, "tls_versions: min %s is above max %s; expected min at most max",
+                    unitls_tls_version_name(l->min_version),
+                    unitls_tls_version_name(l->max_version));
 }
 
 /* --- a listener's client authentication, backend and limits ------------------------------ */
@@ -223,7 +226,7 @@ static void client_auth_mode(struct loader *ld, yaml_node_t *v, void *target)
     static const char *const names[] = {"none", "optional", "required", NULL};
     static const enum unitls_client_auth modes[] = {
         UNITLS_CLIENT_AUTH_NONE, UNITLS_CLIENT_AUTH_OPTIONAL, UNITLS_CLIENT_AUTH_REQUIRED};
-    int i = keyword_value(ld, v, "client_auth.mode", names);
+    int i = loader_keyword(ld, v, "client_auth.mode", names);
     if (i >= 0)
         ((struct listener_settings *)target)->client_auth = modes[i];
 }
@@ -234,9 +237,9 @@ static void client_auth_trust_store(struct loader *ld, yaml_node_t *v, void *tar
     l->trust_store_line = (int)v->start_mark.line + 1;
     l->trust_store_column = (int)v->start_mark.column + 1;
     if (v->type == YAML_SCALAR_NODE && strcmp((const char *)v->data.scalar.value, "system") == 0)
-        l->client_trust_store = dup_text(ld, v, "system");
+        l->client_trust_store = loader_dup_text(ld, v, "system");
     else
-        l->client_trust_store = path_value(ld, v, "client_auth.trust_store");
+        l->client_trust_store = loader_path(ld, v, "client_auth.trust_store");
 }
 
 static const struct key_spec client_auth_keys[] = {{"mode", client_auth_mode, 1},
@@ -245,15 +248,17 @@ static const struct key_spec client_auth_keys[] = {{"mode", client_auth_mode, 1}
 static void listener_client_auth(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct listener_settings *l = target;
-    long seen = mapping_walk(ld, v, "client_auth", client_auth_keys, N_KEYS(client_auth_keys), l);
+    long seen = loader_mapping_walk(ld, v, "client_auth", client_auth_keys,
+                                    N_KEYS(client_auth_keys), l);
     if (seen >= 0 && !(seen & 2l) && l->client_auth != UNITLS_CLIENT_AUTH_NONE)
-        fail(ld, v, "client_auth: mode %s needs key 'trust_store'; expected a CA file or system",
-             l->client_auth == UNITLS_CLIENT_AUTH_REQUIRED ? "required" : "optional");
+        loader_fail(ld, v,
+                    "client_auth: mode %s needs key 'trust_store'; expected a CA file or system",
+                    l->client_auth == UNITLS_CLIENT_AUTH_REQUIRED ? "required" : "optional");
 }
 
 static void backend_address(struct loader *ld, yaml_node_t *v, void *target)
 {
-    endpoint_value(ld, v, "backend.address", &((struct listener_settings *)target)->backend);
+    loader_endpoint(ld, v, "backend.address", &((struct listener_settings *)target)->backend);
 }
 
 static void backend_proxy_protocol(struct loader *ld, yaml_node_t *v, void *target)
@@ -261,7 +266,7 @@ static void backend_proxy_protocol(struct loader *ld, yaml_node_t *v, void *targ
     static const char *const names[] = {"none", "v1", "v2", NULL};
     static const enum proxy_protocol kinds[] = {PROXY_PROTOCOL_NONE, PROXY_PROTOCOL_V1,
                                                 PROXY_PROTOCOL_V2};
-    int i = keyword_value(ld, v, "backend.proxy_protocol", names);
+    int i = loader_keyword(ld, v, "backend.proxy_protocol", names);
     if (i >= 0)
         ((struct listener_settings *)target)->proxy_protocol = kinds[i];
 }
@@ -271,44 +276,46 @@ static const struct key_spec backend_keys[] = {{"address", backend_address, 1},
 
 static void listener_backend(struct loader *ld, yaml_node_t *v, void *target)
 {
-    mapping_walk(ld, v, "backend", backend_keys, N_KEYS(backend_keys), target);
+    loader_mapping_walk(ld, v, "backend", backend_keys, N_KEYS(backend_keys), target);
 }
 
 static void timeout_handshake(struct loader *ld, yaml_node_t *v, void *target)
 {
-    duration_value(ld, v, "timeouts.handshake",
-                   &((struct listener_settings *)target)->handshake_timeout_ms);
+    loader_duration(ld, v, "timeouts.handshake",
+                    &((struct listener_settings *)target)->handshake_timeout_ms);
 }
 
 static void timeout_idle(struct loader *ld, yaml_node_t *v, void *target)
 {
-    duration_value(ld, v, "timeouts.idle", &((struct listener_settings *)target)->idle_timeout_ms);
+    loader_duration(ld, v, "timeouts.idle", &((struct listener_settings *)target)->idle_timeout_ms);
 }
 
 static void timeout_connect(struct loader *ld, yaml_node_t *v, void *target)
 {
-    duration_value(ld, v, "timeouts.connect",
-                   &((struct listener_settings *)target)->connect_timeout_ms);
+    loader_duration(ld, v, "timeouts.connect",
+                    &((struct listener_settings *)target)->connect_timeout_ms);
 }
 
 static const struct key_spec timeout_keys[] = {
-    {"handshake", timeout_handshake, 0}, {"idle", timeout_idle, 0}, {"connect", timeout_connect, 0}};
+    {"handshake", timeout_handshake, 0},
+    {"idle", timeout_idle, 0},
+    {"connect", timeout_connect, 0}};
 
 static void listener_timeouts(struct loader *ld, yaml_node_t *v, void *target)
 {
-    mapping_walk(ld, v, "timeouts", timeout_keys, N_KEYS(timeout_keys), target);
+    loader_mapping_walk(ld, v, "timeouts", timeout_keys, N_KEYS(timeout_keys), target);
 }
 
 static void listener_max_connections(struct loader *ld, yaml_node_t *v, void *target)
 {
-    number_value(ld, v, "max_connections", 1, MAX_CONNECTIONS_MAX,
-                 &((struct listener_settings *)target)->max_connections);
+    loader_number(ld, v, "max_connections", 1, MAX_CONNECTIONS_MAX,
+                  &((struct listener_settings *)target)->max_connections);
 }
 
 static void listener_session_tickets(struct loader *ld, yaml_node_t *v, void *target)
 {
-    number_value(ld, v, "session_tickets", 0, SESSION_TICKETS_MAX,
-                 &((struct listener_settings *)target)->session_tickets);
+    loader_number(ld, v, "session_tickets", 0, SESSION_TICKETS_MAX,
+                  &((struct listener_settings *)target)->session_tickets);
 }
 
 static const struct key_spec listener_keys[] = {
@@ -341,18 +348,18 @@ static void listener_defaults(struct listener_settings *l, const yaml_node_t *no
 static void top_listeners(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct settings *s = target;
-    size_t n = list_length(ld, v, "listeners", "listener mappings");
-    if (n == 0 || !(s->listeners = array_new(ld, v, n, sizeof *s->listeners)))
+    size_t n = loader_list_length(ld, v, "listeners", "listener mappings");
+    if (n == 0 || !(s->listeners = loader_array_new(ld, v, n, sizeof *s->listeners)))
         return;
     s->n_listeners = n;
-    if (!(ld->clean = array_new(ld, v, n, 1)))
+    if (!(ld->clean = loader_array_new(ld, v, n, 1)))
         return;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = list_item(ld, v, i);
+        yaml_node_t *item = loader_list_item(ld, v, i);
         size_t before = ld->n_errors;
         listener_defaults(&s->listeners[i], item);
-        mapping_walk(ld, item, "listener", listener_keys, N_KEYS(listener_keys),
-                     &s->listeners[i]);
+        loader_mapping_walk(ld, item, "listener", listener_keys, N_KEYS(listener_keys),
+                            &s->listeners[i]);
         ld->clean[i] = ld->n_errors == before;
     }
 }
@@ -370,14 +377,14 @@ static void top_implementation(struct loader *ld, yaml_node_t *v, void *target)
     struct settings *s = target;
     char names[128];
     implementations_list(names, sizeof names);
-    const char *text = scalar(ld, v, "implementation", names);
+    const char *text = loader_scalar(ld, v, "implementation", names);
     char *copy;
     if (!text)
         return;
     if (!unitls_implementation_find(text)) {
-        fail(ld, v, "implementation: unknown implementation '%s'; expected one of: %s", text,
-             names);
-    } else if ((copy = dup_text(ld, v, text))) {
+        loader_fail(ld, v, "implementation: unknown implementation '%s'; expected one of: %s", text,
+                    names);
+    } else if ((copy = loader_dup_text(ld, v, text))) {
         free(s->implementation);
         s->implementation = copy;
     }
@@ -393,39 +400,40 @@ static void top_workers(struct loader *ld, yaml_node_t *v, void *target)
 {
     static const char expected[] = "auto or a whole number from 1 to 256";
     struct settings *s = target;
-    const char *text = scalar(ld, v, "workers", expected);
+    const char *text = loader_scalar(ld, v, "workers", expected);
     unsigned long n;
     if (!text)
         return;
     if (strcmp(text, "auto") == 0)
         s->workers = cpus_online();
-    else if (number_parse(text, 1, WORKERS_MAX, &n) == 0)
+    else if (settings_number_parse(text, 1, WORKERS_MAX, &n) == 0)
         s->workers = (unsigned)n;
     else
-        fail(ld, v, "workers: '%s' is not valid; expected %s", text, expected);
+        loader_fail(ld, v, "workers: '%s' is not valid; expected %s", text, expected);
 }
 
 /* The user must exist now: --check-config is where an operator learns of a typo. */
 static void top_user(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct settings *s = target;
-    const char *text = scalar(ld, v, "user", "a user name");
+    const char *text = loader_scalar(ld, v, "user", "a user name");
     struct passwd pw, *found = NULL;
     char buf[4096];
     if (!text)
         return;
     int rc = text[0] ? getpwnam_r(text, &pw, buf, sizeof buf, &found) : 0;
     if (rc != 0 && rc != ERANGE)
-        fail(ld, v, "user: looking up '%s': %s; expected an existing user", text, strerror(rc));
+        loader_fail(ld, v, "user: looking up '%s': %s; expected an existing user", text,
+                    strerror(rc));
     else if (rc == 0 && !found)
-        fail(ld, v, "user: no user named '%s'; expected an existing user", text);
+        loader_fail(ld, v, "user: no user named '%s'; expected an existing user", text);
     else
-        s->user = dup_text(ld, v, text);
+        s->user = loader_dup_text(ld, v, text);
 }
 
 static void top_run_as_root(struct loader *ld, yaml_node_t *v, void *target)
 {
-    bool_value(ld, v, "run_as_root", &((struct settings *)target)->allow_root);
+    loader_bool(ld, v, "run_as_root", &((struct settings *)target)->allow_root);
 }
 
 static void log_level(struct loader *ld, yaml_node_t *v, void *target)
@@ -433,35 +441,35 @@ static void log_level(struct loader *ld, yaml_node_t *v, void *target)
     static const char *const names[] = {"debug", "info", "notice", "warning", "error", NULL};
     static const enum log_level levels[] = {LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_NOTICE,
                                             LOG_LEVEL_WARNING, LOG_LEVEL_ERROR};
-    int i = keyword_value(ld, v, "log.level", names);
+    int i = loader_keyword(ld, v, "log.level", names);
     if (i >= 0)
         ((struct settings *)target)->log_level = levels[i];
 }
 
 static void log_access(struct loader *ld, yaml_node_t *v, void *target)
 {
-    bool_value(ld, v, "log.access", &((struct settings *)target)->log_access);
+    loader_bool(ld, v, "log.access", &((struct settings *)target)->log_access);
 }
 
 static const struct key_spec log_keys[] = {{"level", log_level, 0}, {"access", log_access, 0}};
 
 static void top_log(struct loader *ld, yaml_node_t *v, void *target)
 {
-    mapping_walk(ld, v, "log", log_keys, N_KEYS(log_keys), target);
+    loader_mapping_walk(ld, v, "log", log_keys, N_KEYS(log_keys), target);
 }
 
 static void stats_listen(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct settings *s = target;
     ld->stats_mark = v->start_mark;
-    s->has_stats = endpoint_value(ld, v, "stats.listen", &s->stats_listen) == 0;
+    s->has_stats = loader_endpoint(ld, v, "stats.listen", &s->stats_listen) == 0;
 }
 
 static const struct key_spec stats_keys[] = {{"listen", stats_listen, 1}};
 
 static void top_stats(struct loader *ld, yaml_node_t *v, void *target)
 {
-    mapping_walk(ld, v, "stats", stats_keys, N_KEYS(stats_keys), target);
+    loader_mapping_walk(ld, v, "stats", stats_keys, N_KEYS(stats_keys), target);
 }
 
 static const struct key_spec top_keys[] = {
@@ -481,9 +489,9 @@ static void stats_check(struct loader *ld)
     for (size_t i = 0; s->has_stats && i < s->n_listeners; i++)
         for (size_t k = 0; k < s->listeners[i].n_listen; k++)
             if (endpoint_equal(&s->listeners[i].listen[k], &s->stats_listen))
-                fail_mark(ld, ld->stats_mark, "stats.listen: '%s' is also an address of the "
-                          "listener at line %d; expected an address of its own",
-                          s->stats_listen.text, s->listeners[i].line);
+                loader_fail_mark(ld, ld->stats_mark, "stats.listen: '%s' is also an address of the "
+                                 "listener at line %d; expected an address of its own",
+                                 s->stats_listen.text, s->listeners[i].line);
 }
 
 /* --- the file ------------------------------------------------------------------------------ */
@@ -505,7 +513,7 @@ static size_t settings_read(struct loader *ld, struct settings *s)
     const char *slash = strrchr(ld->path, '/');
     if (settings_defaults(s, ld->path) != 0 ||
         (slash && !(ld->dir = strndup(ld->path, (size_t)(slash - ld->path))))) {
-        errors_append(ld->errs, strdup("out of memory"));
+        settings_errors_append(ld->errs, strdup("out of memory"));
         return 1;
     }
     FILE *f = fopen(ld->path, "rb");
@@ -514,14 +522,14 @@ static size_t settings_read(struct loader *ld, struct settings *s)
         if (asprintf(&line, "%s: cannot open the configuration: %s", ld->path,
                      strerror(errno)) < 0)
             line = NULL;
-        errors_append(ld->errs, line);
+        settings_errors_append(ld->errs, line);
         return 1;
     }
     yaml_document_t doc;
-    if (document_load(ld, f, &doc) == 0) {
+    if (loader_document_load(ld, f, &doc) == 0) {
         ld->doc = &doc;
-        mapping_walk(ld, yaml_document_get_root_node(&doc), "top level", top_keys,
-                     N_KEYS(top_keys), s);
+        loader_mapping_walk(ld, yaml_document_get_root_node(&doc), "top level", top_keys,
+                            N_KEYS(top_keys), s);
         stats_check(ld);
         yaml_document_delete(&doc);
     }

@@ -100,7 +100,7 @@ static int listener_probe(const struct listener_settings *l, size_t only, enum c
         unitls_server_config_unref(cfg);
         return 0;
     }
-    report_at(errs, path, line, column, "listener '%s': %s", l->name, err.message);
+    settings_errors_report(errs, path, line, column, "listener '%s': %s", l->name, err.message);
     return 1;
 }
 
@@ -123,7 +123,7 @@ static void listener_explain(const struct listener_settings *l, const unitls_imp
         located += listener_probe(l, usable, PART_CLIENT_AUTH, impl, path, l->trust_store_line,
                                   l->trust_store_column, errs);
     if (!located)
-        report_at(errs, path, l->line, l->column, "listener '%s': %s", l->name, whole);
+        settings_errors_report(errs, path, l->line, l->column, "listener '%s': %s", l->name, whole);
 }
 
 /* Builds l->tls, validated by impl when `validate` says so; on failure every failing entry is

@@ -13,7 +13,7 @@
 
 /* --- error lines ------------------------------------------------------------------------- */
 
-void errors_append(struct settings_errors *errs, char *line)
+void settings_errors_append(struct settings_errors *errs, char *line)
 {
     char **grown = line ? realloc(errs->lines, (errs->n + 1) * sizeof *grown) : NULL;
     if (!grown) {
@@ -34,12 +34,12 @@ report_v(struct settings_errors *errs, const char *path, int line, int column, c
     if (msg && asprintf(&text, "%s:%d:%d: %s", path, line, column, msg) < 0)
         text = NULL;
     free(msg);
-    errors_append(errs, text);
+    settings_errors_append(errs, text);
 }
 
 void __attribute__((format(printf, 5, 6)))
-report_at(struct settings_errors *errs, const char *path, int line, int column, const char *fmt,
-          ...)
+settings_errors_report(struct settings_errors *errs, const char *path, int line, int column,
+                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -48,7 +48,7 @@ report_at(struct settings_errors *errs, const char *path, int line, int column, 
 }
 
 void __attribute__((format(printf, 3, 4)))
-fail_mark(struct loader *ld, yaml_mark_t mark, const char *fmt, ...)
+loader_fail_mark(struct loader *ld, yaml_mark_t mark, const char *fmt, ...)
 {
     va_list ap;
     ld->n_errors++;
@@ -75,32 +75,32 @@ static const char *node_kind(const yaml_node_t *n)
 }
 
 /* The text of a scalar node; NULL after reporting anything else (or a NUL inside). */
-const char *scalar(struct loader *ld, yaml_node_t *node, const char *what,
-                   const char *expected)
+const char *loader_scalar(struct loader *ld, yaml_node_t *node, const char *what,
+                          const char *expected)
 {
     if (node->type != YAML_SCALAR_NODE) {
-        fail(ld, node, "%s: found %s; expected %s", what, node_kind(node), expected);
+        loader_fail(ld, node, "%s: found %s; expected %s", what, node_kind(node), expected);
         return NULL;
     }
     const char *text = (const char *)node->data.scalar.value;
     if (strlen(text) != node->data.scalar.length) {
-        fail(ld, node, "%s: the value holds a NUL byte; expected %s", what, expected);
+        loader_fail(ld, node, "%s: the value holds a NUL byte; expected %s", what, expected);
         return NULL;
     }
     return text;
 }
 
-char *dup_text(struct loader *ld, yaml_node_t *node, const char *text)
+char *loader_dup_text(struct loader *ld, yaml_node_t *node, const char *text)
 {
     char *copy = strdup(text);
     if (!copy)
-        fail(ld, node, "out of memory");
+        loader_fail(ld, node, "out of memory");
     return copy;
 }
 
 /* A whole decimal number in [min, max] (no sign, no spaces, at most 9 digits). */
-int number_parse(const char *text, unsigned long min, unsigned long max,
-                 unsigned long *out)
+int settings_number_parse(const char *text, unsigned long min, unsigned long max,
+                          unsigned long *out)
 {
     size_t digits = strspn(text, "0123456789");
     if (digits == 0 || digits > 9 || text[digits] != '\0')
@@ -112,17 +112,17 @@ int number_parse(const char *text, unsigned long min, unsigned long max,
     return 0;
 }
 
-int number_value(struct loader *ld, yaml_node_t *node, const char *what, unsigned min,
-                 unsigned max, unsigned *out)
+int loader_number(struct loader *ld, yaml_node_t *node, const char *what, unsigned min,
+                  unsigned max, unsigned *out)
 {
     char expected[64];
     snprintf(expected, sizeof expected, "a whole number from %u to %u", min, max);
-    const char *text = scalar(ld, node, what, expected);
+    const char *text = loader_scalar(ld, node, what, expected);
     unsigned long v;
     if (!text)
         return -1;
-    if (number_parse(text, min, max, &v) != 0) {
-        fail(ld, node, "%s: '%s' is not valid; expected %s", what, text, expected);
+    if (settings_number_parse(text, min, max, &v) != 0) {
+        loader_fail(ld, node, "%s: '%s' is not valid; expected %s", what, text, expected);
         return -1;
     }
     *out = (unsigned)v;
@@ -130,26 +130,26 @@ int number_value(struct loader *ld, yaml_node_t *node, const char *what, unsigne
 }
 
 /* The index of the value among names (NULL-terminated); -1 after reporting another value. */
-int keyword_value(struct loader *ld, yaml_node_t *node, const char *what,
-                  const char *const *names)
+int loader_keyword(struct loader *ld, yaml_node_t *node, const char *what,
+                   const char *const *names)
 {
     char expected[160] = "one of:";
     for (size_t i = 0; names[i]; i++)
         snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s %s",
                  i ? "," : "", names[i]);
-    const char *text = scalar(ld, node, what, expected);
+    const char *text = loader_scalar(ld, node, what, expected);
     for (int i = 0; text && names[i]; i++)
         if (strcmp(text, names[i]) == 0)
             return i;
     if (text)
-        fail(ld, node, "%s: unknown value '%s'; expected %s", what, text, expected);
+        loader_fail(ld, node, "%s: unknown value '%s'; expected %s", what, text, expected);
     return -1;
 }
 
-void bool_value(struct loader *ld, yaml_node_t *node, const char *what, int *out)
+void loader_bool(struct loader *ld, yaml_node_t *node, const char *what, int *out)
 {
     static const char *const names[] = {"false", "true", NULL};
-    int v = keyword_value(ld, node, what, names);
+    int v = loader_keyword(ld, node, what, names);
     if (v >= 0)
         *out = v;
 }
@@ -173,12 +173,12 @@ static int duration_parse(const char *text, unsigned *ms)
     return -1;
 }
 
-void duration_value(struct loader *ld, yaml_node_t *node, const char *what, unsigned *ms)
+void loader_duration(struct loader *ld, yaml_node_t *node, const char *what, unsigned *ms)
 {
     static const char expected[] = "a duration from 1ms to 24h: a number and a unit, ms, s, m or h";
-    const char *text = scalar(ld, node, what, expected);
+    const char *text = loader_scalar(ld, node, what, expected);
     if (text && duration_parse(text, ms) != 0)
-        fail(ld, node, "%s: '%s' is not valid; expected %s", what, text, expected);
+        loader_fail(ld, node, "%s: '%s' is not valid; expected %s", what, text, expected);
 }
 
 /* --- environment variables and paths ---------------------------------------------------- */
@@ -189,15 +189,17 @@ static int env_put(struct loader *ld, yaml_node_t *node, const char *what, const
 {
     char name[128];
     if (n == 0 || n >= sizeof name) {
-        fail(ld, node, "%s: '${}' names no variable of 1 to 127 bytes; expected ${NAME}", what);
+        loader_fail(ld, node, "%s: '${}' names no variable of 1 to 127 bytes; expected ${NAME}",
+                    what);
         return -1;
     }
     memcpy(name, p, n);
     name[n] = '\0';
     const char *value = getenv(name);
     if (!value) {
-        fail(ld, node, "%s: environment variable %s is not set; expected it in the environment",
-             what, name);
+        loader_fail(ld, node,
+                    "%s: environment variable %s is not set; expected it in the environment",
+                    what, name);
         return -1;
     }
     fputs(value, f);
@@ -214,7 +216,7 @@ static char *env_expand(struct loader *ld, yaml_node_t *node, const char *what, 
     for (const char *p = text; f && *p;) {
         const char *end = strncmp(p, "${", 2) == 0 ? strchr(p + 2, '}') : NULL;
         if (strncmp(p, "${", 2) == 0 && !end) {
-            fail(ld, node, "%s: '${' without its '}' in '%s'; expected ${NAME}", what, text);
+            loader_fail(ld, node, "%s: '${' without its '}' in '%s'; expected ${NAME}", what, text);
             ok = 0;
             break;
         }
@@ -227,7 +229,7 @@ static char *env_expand(struct loader *ld, yaml_node_t *node, const char *what, 
         p = end + 1;
     }
     if (!f || fclose(f) != 0) {
-        fail(ld, node, "%s: out of memory", what);
+        loader_fail(ld, node, "%s: out of memory", what);
         ok = 0;
     }
     if (!ok) {
@@ -238,14 +240,14 @@ static char *env_expand(struct loader *ld, yaml_node_t *node, const char *what, 
 }
 
 /* A file path: expanded, and resolved against the configuration's directory when relative. */
-char *path_value(struct loader *ld, yaml_node_t *node, const char *what)
+char *loader_path(struct loader *ld, yaml_node_t *node, const char *what)
 {
-    const char *text = scalar(ld, node, what, "a file path");
+    const char *text = loader_scalar(ld, node, what, "a file path");
     char *expanded = text ? env_expand(ld, node, what, text) : NULL;
     if (!expanded)
         return NULL;
     if (expanded[0] == '\0') {
-        fail(ld, node, "%s: the path is empty; expected a file path", what);
+        loader_fail(ld, node, "%s: the path is empty; expected a file path", what);
         free(expanded);
         return NULL;
     }
@@ -254,7 +256,7 @@ char *path_value(struct loader *ld, yaml_node_t *node, const char *what)
     char *joined = NULL;
     if (asprintf(&joined, "%s/%s", ld->dir, expanded) < 0) {
         joined = NULL;
-        fail(ld, node, "%s: out of memory", what);
+        loader_fail(ld, node, "%s: out of memory", what);
     }
     free(expanded);
     return joined;
@@ -326,7 +328,7 @@ static int endpoint_parse(const char *text, struct endpoint *ep, char *why, size
         snprintf(why, cap, "no port");
         return -1;
     }
-    if (number_parse(colon + 1, 1, 65535, &port) != 0) {
+    if (settings_number_parse(colon + 1, 1, 65535, &port) != 0) {
         snprintf(why, cap, "port '%s' is not a number from 1 to 65535", colon + 1);
         return -1;
     }
@@ -337,17 +339,17 @@ static int endpoint_parse(const char *text, struct endpoint *ep, char *why, size
     return endpoint_inet(host, n, (uint16_t)port, ep, why, cap);
 }
 
-int endpoint_value(struct loader *ld, yaml_node_t *node, const char *what,
-                   struct endpoint *ep)
+int loader_endpoint(struct loader *ld, yaml_node_t *node, const char *what,
+                    struct endpoint *ep)
 {
-    const char *text = scalar(ld, node, what, ADDRESS_EXPECTED);
+    const char *text = loader_scalar(ld, node, what, ADDRESS_EXPECTED);
     char *expanded = text ? env_expand(ld, node, what, text) : NULL;
     char why[200];
     if (!expanded)
         return -1;
     int rc = endpoint_parse(expanded, ep, why, sizeof why);
     if (rc != 0)
-        fail(ld, node, "%s: '%s': %s; expected %s", what, expanded, why, ADDRESS_EXPECTED);
+        loader_fail(ld, node, "%s: '%s': %s; expected %s", what, expanded, why, ADDRESS_EXPECTED);
     free(expanded);
     return rc;
 }
@@ -372,25 +374,26 @@ static size_t key_find(struct loader *ld, yaml_node_t *key, const char *what,
 {
     char allowed[256];
     keys_list(keys, n_keys, allowed, sizeof allowed);
-    const char *text = scalar(ld, key, what, "a key");
+    const char *text = loader_scalar(ld, key, what, "a key");
     for (size_t i = 0; text && i < n_keys; i++)
         if (strcmp(text, keys[i].key) == 0)
             return i;
     if (text)
-        fail(ld, key, "%s: unknown key '%s'; expected one of: %s", what, text, allowed);
+        loader_fail(ld, key, "%s: unknown key '%s'; expected one of: %s", what, text, allowed);
     return n_keys;
 }
 
 /* Hands each value of a mapping node to its key's parser and reports required keys that are
  * missing. Returns the mask of keys present, or -1 after reporting that the node is no mapping. */
-long mapping_walk(struct loader *ld, yaml_node_t *node, const char *what,
-                  const struct key_spec *keys, size_t n_keys, void *target)
+long loader_mapping_walk(struct loader *ld, yaml_node_t *node, const char *what,
+                         const struct key_spec *keys, size_t n_keys, void *target)
 {
     if (node->type != YAML_MAPPING_NODE) {
         char allowed[256];
         keys_list(keys, n_keys, allowed, sizeof allowed);
-        fail(ld, node, "%s: found %s; expected a mapping with keys %s", what, node_kind(node),
-             allowed);
+        loader_fail(ld, node, "%s: found %s; expected a mapping with keys %s", what,
+                    node_kind(node),
+                    allowed);
         return -1;
     }
     long seen = 0;
@@ -401,7 +404,8 @@ long mapping_walk(struct loader *ld, yaml_node_t *node, const char *what,
         if (i == n_keys)
             continue;
         if (seen & (1l << i)) {
-            fail(ld, key, "%s: key '%s' is given twice; expected it once", what, keys[i].key);
+            loader_fail(ld, key, "%s: key '%s' is given twice; expected it once", what,
+                        keys[i].key);
             continue;
         }
         seen |= 1l << i;
@@ -409,34 +413,35 @@ long mapping_walk(struct loader *ld, yaml_node_t *node, const char *what,
     }
     for (size_t i = 0; i < n_keys; i++)
         if (keys[i].required && !(seen & (1l << i)))
-            fail(ld, node, "%s: key '%s' is missing; it is required", what, keys[i].key);
+            loader_fail(ld, node, "%s: key '%s' is missing; it is required", what, keys[i].key);
     return seen;
 }
 
 /* The number of items of a list node; 0 after reporting a node that is no list, or empty. */
-size_t list_length(struct loader *ld, yaml_node_t *node, const char *what,
-                   const char *expected)
+size_t loader_list_length(struct loader *ld, yaml_node_t *node, const char *what,
+                          const char *expected)
 {
     if (node->type != YAML_SEQUENCE_NODE) {
-        fail(ld, node, "%s: found %s; expected a list of %s", what, node_kind(node), expected);
+        loader_fail(ld, node, "%s: found %s; expected a list of %s", what, node_kind(node),
+                    expected);
         return 0;
     }
     size_t n = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
     if (n == 0)
-        fail(ld, node, "%s: the list is empty; expected at least one of %s", what, expected);
+        loader_fail(ld, node, "%s: the list is empty; expected at least one of %s", what, expected);
     return n;
 }
 
-yaml_node_t *list_item(struct loader *ld, yaml_node_t *list, size_t i)
+yaml_node_t *loader_list_item(struct loader *ld, yaml_node_t *list, size_t i)
 {
     return node_at(ld, list->data.sequence.items.start[i]);
 }
 
-void *array_new(struct loader *ld, yaml_node_t *node, size_t n, size_t size)
+void *loader_array_new(struct loader *ld, yaml_node_t *node, size_t n, size_t size)
 {
     void *p = calloc(n, size);
     if (!p)
-        fail(ld, node, "out of memory");
+        loader_fail(ld, node, "out of memory");
     return p;
 }
 
@@ -464,8 +469,9 @@ static void yaml_problem(struct loader *ld, const yaml_parser_t *p, FILE *f)
 {
     yaml_mark_t mark = p->error == YAML_READER_ERROR ? mark_of_offset(f, p->problem_offset)
                                                      : p->problem_mark;
-    fail_mark(ld, mark, "YAML: %s%s%s; expected well-formed YAML", p->context ? p->context : "",
-              p->context ? ": " : "", p->problem ? p->problem : "out of memory");
+    loader_fail_mark(ld, mark, "YAML: %s%s%s; expected well-formed YAML",
+                     p->context ? p->context : "",
+                     p->context ? ": " : "", p->problem ? p->problem : "out of memory");
 }
 
 /* A file holds one document: a second one is a mistake, often a stray '---'. */
@@ -478,17 +484,17 @@ static void document_expect_end(struct loader *ld, yaml_parser_t *parser, FILE *
     }
     yaml_node_t *root = yaml_document_get_root_node(&extra);
     if (root)
-        fail(ld, root, "a second YAML document; expected one document per file");
+        loader_fail(ld, root, "a second YAML document; expected one document per file");
     yaml_document_delete(&extra);
 }
 
 /* 0 when doc holds the file's document (with a root node); the caller deletes it. */
-int document_load(struct loader *ld, FILE *f, yaml_document_t *doc)
+int loader_document_load(struct loader *ld, FILE *f, yaml_document_t *doc)
 {
     yaml_parser_t parser;
     yaml_mark_t start = {0, 0, 0};
     if (!yaml_parser_initialize(&parser)) {
-        fail_mark(ld, start, "out of memory");
+        loader_fail_mark(ld, start, "out of memory");
         return -1;
     }
     yaml_parser_set_input_file(&parser, f);
@@ -496,7 +502,8 @@ int document_load(struct loader *ld, FILE *f, yaml_document_t *doc)
     if (!yaml_parser_load(&parser, doc)) {
         yaml_problem(ld, &parser, f);
     } else if (!yaml_document_get_root_node(doc)) {
-        fail_mark(ld, start, "the file is empty; expected a mapping with at least 'listeners'");
+        loader_fail_mark(ld, start,
+                         "the file is empty; expected a mapping with at least 'listeners'");
         yaml_document_delete(doc);
     } else {
         document_expect_end(ld, &parser, f);

@@ -47,44 +47,45 @@ struct key_spec {
 /* --- error lines: not counted in a loader ------------------------------------------------ */
 
 /* Appends line (taken over) to errs; a NULL line, or no memory to grow, drops it. */
-void errors_append(struct settings_errors *errs, char *line);
+void settings_errors_append(struct settings_errors *errs, char *line);
 /* Appends "path:line:column: message". */
-void report_at(struct settings_errors *errs, const char *path, int line, int column,
-               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void settings_errors_report(struct settings_errors *errs, const char *path, int line, int column,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* --- errors of a loader: appended and counted -------------------------------------------- */
 
-void fail_mark(struct loader *ld, yaml_mark_t mark, const char *fmt, ...)
+void loader_fail_mark(struct loader *ld, yaml_mark_t mark, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-#define fail(ld, node, ...) fail_mark((ld), (node)->start_mark, __VA_ARGS__)
+#define loader_fail(ld, node, ...) loader_fail_mark((ld), (node)->start_mark, __VA_ARGS__)
 
 /* --- values ------------------------------------------------------------------------------ */
 
 /* The text of a scalar node; NULL after reporting another kind of node (or a NUL inside). */
-const char *scalar(struct loader *ld, yaml_node_t *node, const char *what,
-                   const char *expected);
+const char *loader_scalar(struct loader *ld, yaml_node_t *node, const char *what,
+                          const char *expected);
 /* A copy of text; NULL after reporting that memory ran out. */
-char *dup_text(struct loader *ld, yaml_node_t *node, const char *text);
+char *loader_dup_text(struct loader *ld, yaml_node_t *node, const char *text);
 /* Reports nothing: 0 with *out set when text is a whole decimal number in [min, max] (no sign,
  * no spaces, at most 9 digits), else -1. */
-int number_parse(const char *text, unsigned long min, unsigned long max, unsigned long *out);
+int settings_number_parse(const char *text, unsigned long min, unsigned long max,
+                          unsigned long *out);
 /* A whole number in [min, max] into *out: 0, or -1 after reporting. */
-int number_value(struct loader *ld, yaml_node_t *node, const char *what, unsigned min,
-                 unsigned max, unsigned *out);
+int loader_number(struct loader *ld, yaml_node_t *node, const char *what, unsigned min,
+                  unsigned max, unsigned *out);
 /* The index of the node's value among names (NULL-terminated); -1 after reporting. */
-int keyword_value(struct loader *ld, yaml_node_t *node, const char *what,
-                  const char *const *names);
+int loader_keyword(struct loader *ld, yaml_node_t *node, const char *what,
+                   const char *const *names);
 /* true or false into *out as 1 or 0; *out is left alone after reporting. */
-void bool_value(struct loader *ld, yaml_node_t *node, const char *what, int *out);
+void loader_bool(struct loader *ld, yaml_node_t *node, const char *what, int *out);
 /* A duration from 1ms to 24h ("250ms", "10s", "5m", "1h") into *ms; left alone after
  * reporting. */
-void duration_value(struct loader *ld, yaml_node_t *node, const char *what, unsigned *ms);
+void loader_duration(struct loader *ld, yaml_node_t *node, const char *what, unsigned *ms);
 /* A file path with each ${VAR} replaced from the environment (unset is an error), resolved
  * against the directory of the file when relative; NULL after reporting. */
-char *path_value(struct loader *ld, yaml_node_t *node, const char *what);
+char *loader_path(struct loader *ld, yaml_node_t *node, const char *what);
 /* An address of ADDRESS_EXPECTED, ${VAR} expanded, into *ep: 0, or -1 after reporting. */
-int endpoint_value(struct loader *ld, yaml_node_t *node, const char *what,
-                   struct endpoint *ep);
+int loader_endpoint(struct loader *ld, yaml_node_t *node, const char *what,
+                    struct endpoint *ep);
 /* 1 when a and b are the same socket address (their text is not compared). */
 int endpoint_equal(const struct endpoint *a, const struct endpoint *b);
 
@@ -93,15 +94,15 @@ int endpoint_equal(const struct endpoint *a, const struct endpoint *b);
 /* Hands each value of a mapping node to its key's parser (with target), reporting unknown and
  * repeated keys and missing required ones. Returns the mask of the keys present (bit i for
  * keys[i]; at most 63 keys), or -1 after reporting that the node is no mapping. */
-long mapping_walk(struct loader *ld, yaml_node_t *node, const char *what,
-                  const struct key_spec *keys, size_t n_keys, void *target);
+long loader_mapping_walk(struct loader *ld, yaml_node_t *node, const char *what,
+                         const struct key_spec *keys, size_t n_keys, void *target);
 /* The number of items of a list node; 0 after reporting a node that is no list, or empty. */
-size_t list_length(struct loader *ld, yaml_node_t *node, const char *what,
-                   const char *expected);
-/* Item i of a list node; i below its list_length(). */
-yaml_node_t *list_item(struct loader *ld, yaml_node_t *list, size_t i);
+size_t loader_list_length(struct loader *ld, yaml_node_t *node, const char *what,
+                          const char *expected);
+/* Item i of a list node; i below its loader_list_length(). */
+yaml_node_t *loader_list_item(struct loader *ld, yaml_node_t *list, size_t i);
 /* n zeroed elements of size bytes; NULL after reporting that memory ran out. */
-void *array_new(struct loader *ld, yaml_node_t *node, size_t n, size_t size);
+void *loader_array_new(struct loader *ld, yaml_node_t *node, size_t n, size_t size);
 
 /* --- the document ------------------------------------------------------------------------ */
 
@@ -109,6 +110,6 @@ void *array_new(struct loader *ld, yaml_node_t *node, size_t n, size_t size);
  * document. 0 when doc holds a document with a root node, a second document reported or not
  * (the caller sets ld->doc before walking it, then deletes it); -1 after reporting, with
  * nothing to delete. */
-int document_load(struct loader *ld, FILE *f, yaml_document_t *doc);
+int loader_document_load(struct loader *ld, FILE *f, yaml_document_t *doc);
 
 #endif
