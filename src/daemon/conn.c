@@ -358,8 +358,9 @@ static void backend_drain(struct conn *c)
 
 /* --- plaintext, backend to client ----------------------------------------------------------- */
 
-/* Encrypts data for the client and sends it; what TLS cannot take yet is kept. */
-static void client_send(struct conn *c, const uint8_t *data, size_t n)
+/* Encrypts as much of data as TLS takes now (flushing its output when it asks); returns how
+ * many bytes it took. */
+static size_t client_encrypt(struct conn *c, const uint8_t *data, size_t n)
 {
     size_t off = 0;
     while (off < n && !(c->flags & F_DEAD)) {
@@ -374,21 +375,31 @@ static void client_send(struct conn *c, const uint8_t *data, size_t n)
         else
             break;
     }
+    return off;
+}
+
+/* Encrypts data for the client and sends it; what TLS cannot take yet is kept. */
+static void client_send(struct conn *c, const uint8_t *data, size_t n)
+{
+    size_t off = client_encrypt(c, data, n);
     if (off < n && !(c->flags & F_DEAD) && pending_put(&c->to_client, data + off, n - off) != 0)
         conn_fail(c, END_NOMEM, ENOMEM);
     if (!(c->flags & F_DEAD))
         client_flush(c);
 }
 
+/* Hands the kept bytes to TLS in place: a slow client costs no allocation or copy per write
+ * event. */
 static void client_resume(struct conn *c)
 {
     struct pending *p = &c->to_client;
     if (pending_len(p) == 0)
         return;
-    struct pending held = *p;
-    *p = (struct pending){0};
-    client_send(c, held.data + held.start, pending_len(&held));
-    free(held.data);
+    p->start += (uint32_t)client_encrypt(c, p->data + p->start, pending_len(p));
+    if (pending_len(p) == 0)
+        pending_free(p);
+    if (!(c->flags & F_DEAD))
+        client_flush(c);
 }
 
 /* Reads the backend only while the client has taken everything: at most one scratch-full of
