@@ -743,7 +743,7 @@ static void conn_free(struct conn *c)
 {
     struct conn_env *env = c->env;
     count_end(c);
-    if (c->listener->log_access)
+    if (c->listener->log_access && log_enabled(LOG_PRIO_INFO)) /* the record costs lookups */
         access_log(c);
     say_goodbye(c);
     event_del(&c->client_rd);
