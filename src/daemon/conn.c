@@ -101,7 +101,7 @@ static void counter_add(atomic_uint_fast64_t *counter, uint64_t n)
                           memory_order_relaxed);
 }
 
-static uint64_t clock_ms(const struct conn_env *env)
+uint64_t conn_env_clock_ms(const struct conn_env *env)
 {
     struct timeval tv;
     event_base_gettimeofday_cached(env->base, &tv);
@@ -452,7 +452,7 @@ static void conn_settle(struct conn *c);
 static void backend_connected(struct conn *c)
 {
     c->phase = PHASE_RELAY;
-    c->active_ms = clock_ms(c->env);
+    c->active_ms = conn_env_clock_ms(c->env);
     timer_set(c, c->listener->idle_timeout_ms);
     if (pending_len(&c->to_backend) > 0)
         backend_drain(c);
@@ -526,7 +526,7 @@ static void on_client_read(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
-    c->active_ms = clock_ms(c->env);
+    c->active_ms = conn_env_clock_ms(c->env);
     if (c->phase == PHASE_HANDSHAKE)
         handshake_step(c, 1);
     else
@@ -538,7 +538,7 @@ static void on_client_write(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
-    c->active_ms = clock_ms(c->env);
+    c->active_ms = conn_env_clock_ms(c->env);
     if (client_flush(c) == FLUSH_DONE) {
         if (c->phase == PHASE_HANDSHAKE) {
             handshake_step(c, 0);
@@ -555,7 +555,7 @@ static void on_backend_read(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
-    c->active_ms = clock_ms(c->env);
+    c->active_ms = conn_env_clock_ms(c->env);
     pump_backend(c);
     conn_settle(c);
 }
@@ -564,7 +564,7 @@ static void on_backend_write(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
-    c->active_ms = clock_ms(c->env);
+    c->active_ms = conn_env_clock_ms(c->env);
     if (c->phase == PHASE_CONNECT) {
         c->flags |= F_BACKEND_FRESH;
         backend_connected(c);
@@ -587,7 +587,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
                                                                                 : END_CLEAN, 0);
     } else {
         /* The idle deadline moves with activity lazily: checked here, not re-armed per read. */
-        uint64_t now = clock_ms(c->env);
+        uint64_t now = conn_env_clock_ms(c->env);
         uint64_t idle = now > c->active_ms ? now - c->active_ms : 0; /* wall clock may step */
         if (idle >= c->listener->idle_timeout_ms)
             conn_fail(c, END_TIMEOUT_IDLE, 0);
@@ -688,7 +688,7 @@ static void access_log(const struct conn *c)
     if (unitls_buffer_negotiated_protocol(c->tls, &alpn, &alpn_len) != UNITLS_OK)
         alpn = NULL;
     enum unitls_tls_version version = (enum unitls_tls_version)c->tls_version;
-    uint64_t now = clock_ms(c->env);
+    uint64_t now = conn_env_clock_ms(c->env);
     struct log_access_record r = {
         .listener = c->listener->name,
         .client = &c->peer.sa,
@@ -794,7 +794,7 @@ static struct conn *conn_new(struct conn_env *env, struct runtime_listener *l, i
     c->backend_fd = -1;
     c->peer_len = peer_len < sizeof c->peer ? peer_len : (socklen_t)sizeof c->peer;
     memcpy(&c->peer, peer, c->peer_len);
-    c->started_ms = c->active_ms = clock_ms(env);
+    c->started_ms = c->active_ms = conn_env_clock_ms(env);
     return c;
 }
 

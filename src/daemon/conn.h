@@ -58,6 +58,9 @@ struct conn_env {
     void *arg;
 };
 
+/* The worker's clock in ms: its event loop's cached time of day (no syscall). */
+uint64_t conn_env_clock_ms(const struct conn_env *env);
+
 /* 0, or -1 when the scratch buffer cannot be allocated. */
 int conn_env_init(struct conn_env *env, struct event_base *base, void (*on_close)(void *arg),
                   void *arg);

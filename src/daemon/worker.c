@@ -79,21 +79,19 @@ struct worker_pool {
 
 /* --- accepting ------------------------------------------------------------------------------ */
 
-static uint64_t worker_clock_ms(struct worker *w)
+static void recheck_arm(struct worker *w)
 {
-    struct timeval tv;
-    event_base_gettimeofday_cached(w->base, &tv);
-    return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+    if (!event_pending(w->recheck_ev, EV_TIMEOUT, NULL)) {
+        struct timeval tv = {.tv_sec = 0, .tv_usec = RECHECK_MS * 1000};
+        event_add(w->recheck_ev, &tv);
+    }
 }
 
 static void slot_pause(struct accept_slot *slot)
 {
     event_del(slot->ev);
     slot->paused = 1;
-    if (!event_pending(slot->w->recheck_ev, EV_TIMEOUT, NULL)) {
-        struct timeval tv = {.tv_sec = 0, .tv_usec = RECHECK_MS * 1000};
-        event_add(slot->w->recheck_ev, &tv);
-    }
+    recheck_arm(slot->w);
 }
 
 /* Out of fds or memory: the pending connection stays queued, so a level-triggered accept
@@ -101,7 +99,7 @@ static void slot_pause(struct accept_slot *slot)
 static void accept_failed(struct accept_slot *slot, int err)
 {
     struct worker *w = slot->w;
-    uint64_t now = worker_clock_ms(w);
+    uint64_t now = conn_env_clock_ms(&w->env);
     if (now - w->accept_error_logged_ms >= ACCEPT_ERROR_LOG_MS || !w->accept_error_logged_ms) {
         w->accept_error_logged_ms = now;
         log_error("listener %s: %s: accept: %s", slot->rs->listener->name,
@@ -152,10 +150,8 @@ static void slots_resume(struct worker *w)
             still_paused = 1;
         }
     }
-    if (still_paused && !event_pending(w->recheck_ev, EV_TIMEOUT, NULL)) {
-        struct timeval tv = {.tv_sec = 0, .tv_usec = RECHECK_MS * 1000};
-        event_add(w->recheck_ev, &tv);
-    }
+    if (still_paused)
+        recheck_arm(w);
 }
 
 static void on_recheck(evutil_socket_t fd, short what, void *arg)
@@ -257,7 +253,7 @@ static void heap_trim_after_burst(struct worker *w)
 #if defined(HAVE_MALLOC_H) && defined(HAVE_MALLOC_TRIM)
     uint64_t done = atomic_load_explicit(&w->env.counters.handshakes, memory_order_relaxed);
     uint64_t accepted = atomic_load_explicit(&w->env.counters.accepted, memory_order_relaxed);
-    uint64_t now = worker_clock_ms(w);
+    uint64_t now = conn_env_clock_ms(&w->env);
     int quiet = accepted - w->beat_accepted <= HEAP_TRIM_QUIET &&
                 done - w->beat_handshakes <= HEAP_TRIM_QUIET;
     w->beat_accepted = accepted;
