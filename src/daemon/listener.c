@@ -2,7 +2,6 @@
 #include "daemon/listener.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -18,24 +17,6 @@
 static const char *unix_path(const struct endpoint *ep)
 {
     return ((const struct sockaddr_un *)&ep->addr)->sun_path;
-}
-
-int listener_same_address(const struct endpoint *a, const struct endpoint *b)
-{
-    if (a->addr.ss_family != b->addr.ss_family)
-        return 0;
-    if (a->addr.ss_family == AF_INET) {
-        const struct sockaddr_in *x = (const void *)&a->addr, *y = (const void *)&b->addr;
-        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-    }
-    if (a->addr.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *x = (const void *)&a->addr, *y = (const void *)&b->addr;
-        return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
-               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
-    }
-    if (a->addr.ss_family == AF_UNIX)
-        return strcmp(unix_path(a), unix_path(b)) == 0;
-    return 0;
 }
 
 /* A socket file left by a process that is gone refuses connections: it may be replaced. One
@@ -95,13 +76,6 @@ static int socket_bind(const struct endpoint *ep, char *err, size_t errlen)
     return fd;
 }
 
-/* Passed sockets may come blocking; every worker's accept4 loop relies on EAGAIN. */
-static int socket_make_nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL);
-    return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
 struct listen_socket *listener_open(const struct endpoint *address, struct activation_set *act,
                                     char *err, size_t errlen)
 {
@@ -114,13 +88,7 @@ struct listen_socket *listener_open(const struct endpoint *address, struct activ
     ls->fd = act ? activation_claim(act, (const struct sockaddr *)&address->addr,
                                     address->addr_len) : -1;
     if (ls->fd >= 0) {
-        ls->activated = 1;
-        if (socket_make_nonblocking(ls->fd) != 0) {
-            snprintf(err, errlen, "%s: passed socket: %s", address->text, strerror(errno));
-            close(ls->fd);
-            free(ls);
-            return NULL;
-        }
+        ls->activated = 1; /* non-blocking already: activation_take() made it so */
     } else {
         ls->fd = socket_bind(address, err, errlen);
         if (ls->fd < 0) {

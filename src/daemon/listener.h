@@ -31,7 +31,4 @@ struct listen_socket *listener_open(const struct endpoint *address, struct activ
 struct listen_socket *listener_ref(struct listen_socket *ls);
 void listener_unref(struct listen_socket *ls);
 
-/* 1 when a and b name the same socket address (family, address, port or unix path). */
-int listener_same_address(const struct endpoint *a, const struct endpoint *b);
-
 #endif

@@ -188,7 +188,7 @@ int runtime_listener_has_room(const struct runtime_listener *l)
 static struct listen_socket *socket_in(const struct generation *g, const struct endpoint *ep)
 {
     for (size_t i = 0; g && i < g->n_sockets; i++)
-        if (listener_same_address(&g->sockets[i].sock->address, ep))
+        if (endpoint_equal(&g->sockets[i].sock->address, ep))
             return g->sockets[i].sock;
     return NULL;
 }

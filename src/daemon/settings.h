@@ -29,6 +29,10 @@ struct endpoint {
     socklen_t addr_len;
 };
 
+/* 1 when a and b, both parsed from the file (zero-filled beyond the address), are the same
+ * socket address: family, address, port or unix path; their text is not compared. */
+int endpoint_equal(const struct endpoint *a, const struct endpoint *b);
+
 struct chain_settings {
     char *cert_path;                /* leaf first, then intermediates (PEM or DER) */
     char *key_path;                 /* may be NULL when the cert file holds the key */

@@ -86,8 +86,6 @@ char *loader_path(struct loader *ld, yaml_node_t *node, const char *what);
 /* An address of ADDRESS_EXPECTED, ${VAR} expanded, into *ep: 0, or -1 after reporting. */
 int loader_endpoint(struct loader *ld, yaml_node_t *node, const char *what,
                     struct endpoint *ep);
-/* 1 when a and b are the same socket address (their text is not compared). */
-int endpoint_equal(const struct endpoint *a, const struct endpoint *b);
 
 /* --- mappings and lists ------------------------------------------------------------------ */
 
