@@ -15,11 +15,7 @@
 #define REFUSE_ROOT_MESSAGE \
     "refusing to run as root; set user: to the account to run as, or run_as_root: true"
 
-/* The account named user. getpwnam_r fills a caller's buffer; an entry from a directory
- * service can outgrow the libc's size hint, so the buffer doubles on ERANGE (up to 1 MiB).
- * *storage must be freed by the caller on success. */
-static int lookup_user(const char *user, struct passwd *pw, char **storage,
-                       char *errbuf, size_t errlen)
+int privileges_find_user(const char *user, struct passwd *pw, char **storage)
 {
     long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
     size_t size = hint > 0 ? (size_t)hint : 16384;
@@ -30,23 +26,31 @@ static int lookup_user(const char *user, struct passwd *pw, char **storage,
         char *bigger = realloc(buf, size);
         if (bigger == NULL) {
             free(buf);
-            snprintf(errbuf, errlen, "user %s: out of memory", user);
-            return -1;
+            return ENOMEM;
         }
         buf = bigger;
         e = getpwnam_r(user, pw, buf, size, &found);
         size *= 2;
     }
     if (found == NULL) {
-        if (e == 0)
-            snprintf(errbuf, errlen, "user %s: no such user", user);
-        else
-            snprintf(errbuf, errlen, "user %s: cannot look it up: %s", user, strerror(e));
         free(buf);
-        return -1;
+        return e == 0 ? ENOENT : e;
     }
     *storage = buf;
     return 0;
+}
+
+static int lookup_user(const char *user, struct passwd *pw, char **storage,
+                       char *errbuf, size_t errlen)
+{
+    int e = privileges_find_user(user, pw, storage);
+    if (e == ENOENT)
+        snprintf(errbuf, errlen, "user %s: no such user", user);
+    else if (e == ENOMEM)
+        snprintf(errbuf, errlen, "user %s: out of memory", user);
+    else if (e != 0)
+        snprintf(errbuf, errlen, "user %s: cannot look it up: %s", user, strerror(e));
+    return e == 0 ? 0 : -1;
 }
 
 /* Groups first (they need root), then the gid, then the uid, all three of real, effective and

@@ -4,7 +4,14 @@
 #ifndef UNITLSD_PRIVILEGES_H
 #define UNITLSD_PRIVILEGES_H
 
+#include <pwd.h>
 #include <stddef.h>
+
+/* The account named user, for privileges_drop() and for the configuration's check of user:.
+ * getpwnam_r fills a caller's buffer and an entry from a directory service can outgrow the
+ * libc's size hint, so the buffer doubles on ERANGE (up to 1 MiB). 0 with *pw filled and
+ * *storage to free; ENOENT when there is no such user, ENOMEM, or getpwnam_r's error. */
+int privileges_find_user(const char *user, struct passwd *pw, char **storage);
 
 /* user: the name from the config, or NULL when the config sets none. allow_root: the
  * config's explicit run_as_root: true.

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/privileges.h"
 #include "daemon/settings_tls.h"
 #include "daemon/settings_yaml.h"
 
@@ -417,16 +418,17 @@ static void top_user(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct settings *s = target;
     const char *text = loader_scalar(ld, v, "user", "a user name");
-    struct passwd pw, *found = NULL;
-    char buf[4096];
+    struct passwd pw;
+    char *storage = NULL;
     if (!text)
         return;
-    int rc = text[0] ? getpwnam_r(text, &pw, buf, sizeof buf, &found) : 0;
-    if (rc != 0 && rc != ERANGE)
+    int rc = text[0] ? privileges_find_user(text, &pw, &storage) : ENOENT;
+    free(storage);
+    if (rc == ENOENT)
+        loader_fail(ld, v, "user: no user named '%s'; expected an existing user", text);
+    else if (rc != 0)
         loader_fail(ld, v, "user: looking up '%s': %s; expected an existing user", text,
                     strerror(rc));
-    else if (rc == 0 && !found)
-        loader_fail(ld, v, "user: no user named '%s'; expected an existing user", text);
     else
         s->user = loader_dup_text(ld, v, text);
 }
