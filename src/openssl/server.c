@@ -123,11 +123,9 @@ static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *out_len,
 /* out = a copy of c sharing its OpenSSL objects (each up-referenced). */
 static int resolved_chain_share(const struct resolved_chain *c, struct resolved_chain *out)
 {
-    STACK_OF(X509) *chain = sk_X509_dup(c->chain);
+    STACK_OF(X509) *chain = X509_chain_up_ref(c->chain);
     if (!chain)
         return 0;
-    for (int i = 0; i < sk_X509_num(chain); i++)
-        X509_up_ref(sk_X509_value(chain, i));
     X509_up_ref(c->leaf);
     EVP_PKEY_up_ref(c->key);
     *out = (struct resolved_chain){c->leaf, c->key, chain};
@@ -343,16 +341,6 @@ unitls_status openssl_validate_server_config(const unitls_server_config *cfg, un
     return rc;
 }
 
-unitls_status openssl_server_context_init(unitls_server_context *ctx, void **state,
-                                          unitls_error *err)
-{
-    struct server_state *st = NULL;
-    unitls_status rc = state_build(unitls_server_context_configuration(ctx), NULL, &st, err);
-    if (rc == UNITLS_OK)
-        *state = st;
-    return rc;
-}
-
 unitls_status openssl_server_context_init_derived(unitls_server_context *ctx, void **state,
                                                   const void *previous_state, unitls_error *err)
 {
@@ -362,6 +350,12 @@ unitls_status openssl_server_context_init_derived(unitls_server_context *ctx, vo
     if (rc == UNITLS_OK)
         *state = st;
     return rc;
+}
+
+unitls_status openssl_server_context_init(unitls_server_context *ctx, void **state,
+                                          unitls_error *err)
+{
+    return openssl_server_context_init_derived(ctx, state, NULL, err);
 }
 
 void openssl_server_context_fini(void *state) { state_free(state); }

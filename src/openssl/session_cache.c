@@ -96,12 +96,16 @@ void session_cache_put(struct session_cache *c, const char *name, SSL_SESSION *s
 
 SSL_SESSION *session_cache_get(struct session_cache *c, const char *name)
 {
-    SSL_SESSION *copy = NULL;
+    SSL_SESSION *held = NULL;
     pthread_mutex_lock(&c->lock);
     int found;
     struct slot *s = slot_for(c, name, &found);
-    if (found && s->session)
-        copy = SSL_SESSION_dup(s->session);
+    if (found && s->session && SSL_SESSION_up_ref(s->session))
+        held = s->session;
     pthread_mutex_unlock(&c->lock);
+    /* Copied outside the lock: the remembered session is never given to a connection, so
+     * nothing changes it meanwhile, and other threads need not wait for the copy. */
+    SSL_SESSION *copy = held ? SSL_SESSION_dup(held) : NULL;
+    SSL_SESSION_free(held);
     return copy;
 }
