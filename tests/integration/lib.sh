@@ -7,6 +7,7 @@
 #   - process handling: every process started through these functions is recorded and
 #     stopped by PID at exit (TERM, then KILL after a bounded wait),
 #   - checks that print "ok N - what" / "not ok N - what" and, at the end, "N passed, M failed".
+#   - unitls-load runs (load_required, run_load) and its JSON report's numbers (json_get).
 # Every wait below is bounded in iterations and time; nothing asserts how fast a thing is.
 
 set -u
@@ -340,6 +341,34 @@ new_leaf() {
     cat "$_dir/$_name.leaf" "$CERTS/intermediate.pem" >"$_dir/$_name.pem.new" &&
     "$OPENSSL" x509 -in "$_dir/$_name.leaf" -outform DER -out "$_dir/$_name.der" &&
     mv "$_dir/$_name.key.new" "$_dir/$_name.key" && mv "$_dir/$_name.pem.new" "$_dir/$_name.pem"
+}
+
+# --- unitls-load ----------------------------------------------------------------------------
+
+# load_required: the tests that drive unitls-load need it built; sets LOAD.
+load_required() {
+    LOAD=$UNITLS_LOAD
+    [ -x "$LOAD" ] || bail "unitls-load is built ($LOAD)"
+}
+
+# json_get FILE KEY: the number at KEY ("completed", or "latency_ms.p50" one level down) in
+# unitls-load's --json report.
+json_get() {
+    case $2 in
+    *.*) sed -n "s/.*\"${2%%.*}\":{[^}]*\"${2#*.}\":\([0-9.]*\).*/\1/p" "$1" ;;
+    *) sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" ;;
+    esac
+}
+
+# run_load OUT ARGS...: unitls-load -q --json ARGS (with --cafile LOAD_CAFILE first when that
+# is set), bounded to 120 s; the report goes to OUT, stderr to OUT.err, the exit status to RC,
+# and a status other than 0 is a failed check.
+run_load() {
+    _out=$1; shift
+    timeout 120 "$LOAD" -q --json ${LOAD_CAFILE:+--cafile "$LOAD_CAFILE"} "$@" \
+        >"$_out" 2>"$_out.err"
+    RC=$?
+    [ "$RC" = 0 ] || fail "unitls-load $* exits 0" "exit $RC: $(head -c 300 "$_out.err")"
 }
 
 # --- preconditions -------------------------------------------------------------------------

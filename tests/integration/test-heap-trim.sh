@@ -5,8 +5,7 @@
 # sustained load is not wanted: a steady trickle below the quiet threshold is what follows.
 . "$(dirname "$0")/lib.sh"
 
-LOAD=$UNITLS_LOAD
-[ -x "$LOAD" ] || bail "unitls-load is built ($LOAD)"
+load_required
 grep -q '^#define HAVE_MALLOC_TRIM 1' "$UNITLS_BUILDDIR/config.h" 2>/dev/null ||
     skip_all "this C library has no malloc_trim"
 

@@ -5,21 +5,9 @@
 # refuses our only TLS version with an alert). A run where everything fails is data: exit 0.
 . "$(dirname "$0")/lib.sh"
 
-LOAD=$UNITLS_LOAD
-[ -x "$LOAD" ] || bail "unitls-load is built ($LOAD)"
+load_required
 
-json_get() {
-    case $2 in
-    *.*) sed -n "s/.*\"${2%%.*}\":{[^}]*\"${2#*.}\":\([0-9.]*\).*/\1/p" "$1" ;;
-    *) sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" ;;
-    esac
-}
-run_load() { # OUT ARGS...
-    _out=$1; shift
-    timeout 60 "$LOAD" -q --json --cafile "$CERTS/ca.pem" "$@" >"$_out" 2>"$_out.err"
-    RC=$?
-    [ "$RC" = 0 ] || fail "unitls-load $* exits 0" "exit $RC: $(head -c 300 "$_out.err")"
-}
+LOAD_CAFILE=$CERTS/ca.pem
 # expect NAME REASON N: the run NAME failed N times, all for REASON, and completed nothing.
 expect() {
     check_eq "$1: $3 failures, all $2" \

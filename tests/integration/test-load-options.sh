@@ -6,21 +6,8 @@
 # count of the per-connection warnings), and [::1]:PORT targets work.
 . "$(dirname "$0")/lib.sh"
 
-LOAD=$UNITLS_LOAD
-[ -x "$LOAD" ] || bail "unitls-load is built ($LOAD)"
+load_required
 
-json_get() {
-    case $2 in
-    *.*) sed -n "s/.*\"${2%%.*}\":{[^}]*\"${2#*.}\":\([0-9.]*\).*/\1/p" "$1" ;;
-    *) sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" ;;
-    esac
-}
-run_load() { # OUT ARGS...
-    _out=$1; shift
-    timeout 60 "$LOAD" -q --json "$@" >"$_out" 2>"$_out.err"
-    RC=$?
-    [ "$RC" = 0 ] || fail "unitls-load $* exits 0" "exit $RC: $(head -c 300 "$_out.err")"
-}
 # s_server sends only the leaf of the SNI certificate: the client trusts root and intermediate.
 cat "$CERTS/ca.pem" "$CERTS/intermediate.pem" >"$T/bundle.pem"
 

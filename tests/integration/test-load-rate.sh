@@ -7,8 +7,7 @@
 # and their latency, counted from their intended start, shows the stall.
 . "$(dirname "$0")/lib.sh"
 
-LOAD=$UNITLS_LOAD
-[ -x "$LOAD" ] || bail "unitls-load is built ($LOAD)"
+load_required
 
 P=$(free_ports 1)
 "$OPENSSL" s_server -www -accept "127.0.0.1:$P" -cert "$CERTS/localhost.pem" \
@@ -18,7 +17,6 @@ SPID=$!
 track_pid "$SPID"
 wait_until 20 port_open "$P" || bail "openssl s_server listens on $P"
 
-json_get() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1"; }
 finished() { # the server's finished accepts, counting this fetch
     printf 'GET / HTTP/1.0\r\n\r\n' |
         timeout 20 "$OPENSSL" s_client -quiet -ign_eof -connect "127.0.0.1:$P" \

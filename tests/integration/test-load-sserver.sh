@@ -8,8 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v "$OPENSSL" >/dev/null 2>&1 || skip_all "no openssl command"
-LOAD=$UNITLS_LOAD
-[ -x "$LOAD" ] || bail "unitls-load is built ($LOAD)"
+load_required
 
 P=$(free_ports 1)
 "$OPENSSL" s_server -www -accept "127.0.0.1:$P" -cert "$CERTS/localhost.pem" \
@@ -39,19 +38,7 @@ ACCEPTED='server accepts .SSL_accept...'
 
 # json_get FILE KEY: a top-level number of the one-line JSON report ("errors.verification"
 # for a nested one).
-json_get() {
-    case $2 in
-    *.*) sed -n "s/.*\"${2%%.*}\":{[^}]*\"${2#*.}\":\([0-9.]*\).*/\1/p" "$1" ;;
-    *) sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" ;;
-    esac
-}
 
-run_load() { # OUT ARGS...: runs unitls-load (bounded), keeps its exit status in RC
-    _out=$1; shift
-    timeout 120 "$LOAD" -q --json "$@" >"$_out" 2>"$_out.err"
-    RC=$?
-    [ "$RC" = 0 ] || fail "unitls-load $* exits 0" "exit $RC: $(head -c 300 "$_out.err")"
-}
 
 # --- handshake mode: counts agree with the server's, no resumption -------------------------
 N=300

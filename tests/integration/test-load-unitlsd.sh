@@ -9,8 +9,7 @@
 # moves its payload each way through the echo backend.
 . "$(dirname "$0")/lib.sh"
 
-LOAD=$UNITLS_LOAD
-[ -x "$LOAD" ] || bail "unitls-load is built ($LOAD)"
+load_required
 [ -x "$UNITLSD" ] || skip_all "unitlsd is not built"
 command -v ss >/dev/null 2>&1 || skip_all "no ss command (iproute2)"
 
@@ -40,18 +39,7 @@ command -v curl >/dev/null 2>&1 || command -v nc >/dev/null 2>&1 ||
     skip_all "neither curl nor nc to read /metrics"
 [ -n "$(metric unitlsd_handshakes_total)" ] || bail "unitlsd serves /metrics on $P_STATS"
 
-json_get() {
-    case $2 in
-    *.*) sed -n "s/.*\"${2%%.*}\":{[^}]*\"${2#*.}\":\([0-9.]*\).*/\1/p" "$1" ;;
-    *) sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1" ;;
-    esac
-}
-run_load() { # OUT ARGS...
-    _out=$1; shift
-    timeout 120 "$LOAD" -q --json --cafile "$CERTS/ca.pem" "$@" >"$_out" 2>"$_out.err"
-    RC=$?
-    [ "$RC" = 0 ] || fail "unitls-load $* exits 0" "exit $RC: $(head -c 300 "$_out.err")"
-}
+LOAD_CAFILE=$CERTS/ca.pem
 established() { ss -Htn state established "( sport = :$1 )" | wc -l; }
 
 # --- handshake mode: the daemon's count is the tool's ---------------------------------------
