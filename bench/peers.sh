@@ -364,7 +364,8 @@ best_of() {
         [ -n "$v" ] || continue
         if awk -v a="$v" -v b="$bestv" 'BEGIN { exit !(a > b) }'; then best=$n; bestv=$v; fi
     done
-    echo "$best $bestv"
+    # Nothing when no peer of the list ran: the callers then skip the ratio.
+    [ -z "$best" ] || echo "$best $bestv"
 }
 
 # --- rounds of measured runs over the peers in $names (pid_NAME, port_NAME set by the script) --
