@@ -327,6 +327,12 @@ load_json() {
 
 json_num() { sed -n "s/.*\"$1\":\\([0-9.]*\\).*/\\1/p" "$2" | head -n 1; }
 
+# json_sum KEY FILE...: the sum of json_num KEY over the FILEs.
+json_sum() {
+    _sum_key=$1; shift
+    for _sum_f in "$@"; do json_num "$_sum_key" "$_sum_f"; done | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
 # per_second WORK TICKS: WORK per second of TICKS clock ticks, no decimals ("0" without CPU).
 per_second() {
     awk -v w="${1:-0}" -v t="${2:-0}" -v hz="$CLK_TCK" \
@@ -378,22 +384,34 @@ bench_run() {
     name=$1; work=$2; shift 2
     pid=$(get "pid_$name")
     measured_load "$pid" "$T/run.json" "$@" "127.0.0.1:$(get "port_$name")"
-    done_n=$(json_num completed "$T/run.json")
-    [ -n "$done_n" ] || { echo "unitls-load failed against $name: $(cat "$T/run.json.err")" >&2; exit 1; }
     kill -0 "$pid" 2>/dev/null || { echo "$name died during the run" >&2; exit 1; }
-    secs=$(json_num duration_s "$T/run.json")
+    bench_record "$name" "$work" "$RUN_TICKS" "$T/run.json"
+}
+
+# bench_record NAME WORK TICKS JSON...: appends the figures of one run (as bench_run describes)
+# from the reports of the unitls-load processes that ran at once, TICKS being the server CPU they
+# cost together: units, bytes, failures and resumptions add up; the duration is the longest.
+bench_record() {
+    name=$1; work=$2; ticks=$3; shift 3
+    for _rec_f in "$@"; do
+        [ -n "$(json_num completed "$_rec_f")" ] ||
+            { echo "unitls-load failed against $name: $(cat "$_rec_f.err")" >&2; exit 1; }
+    done
+    done_n=$(json_sum completed "$@")
+    secs=$(for _rec_f in "$@"; do json_num duration_s "$_rec_f"; done |
+        awk '$1 > m { m = $1 } END { print m + 0 }')
     if [ "$work" = MB ]; then
-        w=$(awk -v s="$(json_num app_sent "$T/run.json")" -v r="$(json_num app_received "$T/run.json")" \
+        w=$(awk -v s="$(json_sum app_sent "$@")" -v r="$(json_sum app_received "$@")" \
             'BEGIN { printf "%.3f\n", (s + r) / 1e6 }')
     else
         w=$done_n
     fi
-    append "rate_$name" "$(per_second "$w" "$RUN_TICKS")"
+    append "rate_$name" "$(per_second "$w" "$ticks")"
     append "wall_$name" "$(awk -v w="$w" -v d="$secs" 'BEGIN { printf "%.0f\n", (d > 0 ? w / d : 0) }')"
-    append "util_$name" "$(awk -v t="$RUN_TICKS" -v hz="$CLK_TCK" -v d="$secs" \
+    append "util_$name" "$(awk -v t="$ticks" -v hz="$CLK_TCK" -v d="$secs" \
         'BEGIN { printf "%.0f\n", (d > 0 ? 100 * t / hz / d : 0) }')"
-    append "fail_$name" "$(json_num failed "$T/run.json")"
-    append "resumed_$name" "$(json_num resumed "$T/run.json")"
+    append "fail_$name" "$(json_sum failed "$@")"
+    append "resumed_$name" "$(json_sum resumed "$@")"
     append "units_$name" "$done_n"
 }
 
