@@ -20,6 +20,7 @@
 #include <event2/thread.h>
 
 #include "daemon/activation.h"
+#include "daemon/heap_trim.h"
 #include "daemon/log.h"
 #include "daemon/privileges.h"
 #include "daemon/runtime.h"
@@ -37,6 +38,8 @@
 #define DRAIN_TIMEOUT_MS 10000u
 /* How often STATUS= is refreshed for `systemctl status`. */
 #define STATUS_INTERVAL_MS 5000u
+/* How often heap_trim looks at the workers' counters. */
+#define HEAP_TRIM_TICK_MS 1000u
 
 struct daemon {
     const char *config_path;
@@ -45,7 +48,8 @@ struct daemon {
     struct worker_pool *pool;
     struct stats_server *stats;
     struct activation_set act;         /* systemd's sockets, kept for reloads that add one */
-    struct event *sighup, *sigterm, *sigint, *watchdog, *status;
+    struct event *sighup, *sigterm, *sigint, *watchdog, *status, *heap_trim_ev;
+    struct heap_trim trim;
     unsigned workers;                  /* fixed at start: a reload cannot change it */
     char *user;                        /* likewise */
     char stats_listen[128];            /* likewise; "" without stats */
@@ -157,6 +161,16 @@ static void on_watchdog(evutil_socket_t fd, short what, void *arg)
         log_error("a worker's event loop is stuck: withholding WATCHDOG=1");
         d->stuck_reported = 1;
     }
+}
+
+static void on_heap_trim(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct daemon *d = arg;
+    struct worker_totals t;
+    worker_pool_totals(d->pool, &t);
+    heap_trim_tick(&d->trim, t.accepted, t.handshakes, monotonic_ms());
 }
 
 /* --- reload -------------------------------------------------------------------------------- */
@@ -315,6 +329,7 @@ static int daemon_run_setup(struct daemon *d)
     d->sigterm = signal_add(d, SIGTERM, on_terminate);
     d->sigint = signal_add(d, SIGINT, on_terminate);
     d->status = timer_add(d, STATUS_INTERVAL_MS, on_status);
+    d->heap_trim_ev = timer_add(d, HEAP_TRIM_TICK_MS, on_heap_trim);
     if (watchdog_ms)
         d->watchdog = timer_add(d, watchdog_ms, on_watchdog);
     struct stats_sources src = {d->pool, &d->gen, &d->reloads_ok, &d->reloads_failed};
@@ -322,7 +337,7 @@ static int daemon_run_setup(struct daemon *d)
         log_error("stats: cannot start the /metrics server");
         return -1;
     }
-    return d->sighup && d->sigterm && d->sigint && d->status ? 0 : -1;
+    return d->sighup && d->sigterm && d->sigint && d->status && d->heap_trim_ev ? 0 : -1;
 }
 
 static int daemon_start(struct daemon *d)
@@ -389,6 +404,7 @@ static void daemon_stop(struct daemon *d)
     event_drop(&d->sigterm);
     event_drop(&d->sigint);
     event_drop(&d->status);
+    event_drop(&d->heap_trim_ev);
     event_drop(&d->watchdog);
     if (d->base)
         event_base_free(d->base);

@@ -5,10 +5,7 @@
 #include "daemon/worker.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#if defined(HAVE_MALLOC_H) && defined(HAVE_MALLOC_TRIM)
-#include <malloc.h>
-#endif
+#include <stdint.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,12 +26,6 @@
 #define RECHECK_MS 100u
 /* At most one "accept: too many open files" line per worker in this time. */
 #define ACCEPT_ERROR_LOG_MS 10000u
-/* Heap trimming after a burst (heap_trim_after_burst): this many handshakes since the last
- * trim, at most HEAP_TRIM_QUIET connections accepted and handshakes completed during the last
- * heartbeat, and at least HEAP_TRIM_MIN_MS since the last trim. */
-#define HEAP_TRIM_HANDSHAKES 1000u
-#define HEAP_TRIM_QUIET 100u
-#define HEAP_TRIM_MIN_MS 10000u
 
 struct worker;
 
@@ -64,7 +55,6 @@ struct worker {
     size_t n_slots;
     int stopping;
     uint64_t accept_error_logged_ms;
-    uint64_t trim_handshakes, trim_ms, beat_accepted, beat_handshakes; /* heap_trim_after_burst's memory */
     struct conn_env env;
 };
 
@@ -243,45 +233,12 @@ static void on_conn_closed(void *arg)
         slots_resume(w);
 }
 
-/* OpenSSL allocates a few tens of KiB per handshake and frees most of it once the handshake
- * is over, but glibc keeps freed pages inside its arenas: after 5,000 connections
- * opened at once, RSS stays at ~42 KiB per idle connection where ~21 KiB are in use. Trimming
- * walks the heap (~0.5 us per live connection), so it runs only once a burst is over: never
- * under sustained load, where the pages would be faulted back in at once. */
-static void heap_trim_after_burst(struct worker *w)
-{
-#if defined(HAVE_MALLOC_H) && defined(HAVE_MALLOC_TRIM)
-    uint64_t done = atomic_load_explicit(&w->env.counters.handshakes, memory_order_relaxed);
-    uint64_t accepted = atomic_load_explicit(&w->env.counters.accepted, memory_order_relaxed);
-    uint64_t now = conn_env_clock_ms(&w->env);
-    int quiet = accepted - w->beat_accepted <= HEAP_TRIM_QUIET &&
-                done - w->beat_handshakes <= HEAP_TRIM_QUIET;
-    w->beat_accepted = accepted;
-    w->beat_handshakes = done;
-    if (quiet && done - w->trim_handshakes >= HEAP_TRIM_HANDSHAKES &&
-        now - w->trim_ms >= HEAP_TRIM_MIN_MS) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        malloc_trim(0);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        log_debug("worker %u: heap trimmed after %" PRIu64 " handshakes in %ld us", w->index,
-                  done - w->trim_handshakes,
-                  (long)(t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000L);
-        w->trim_handshakes = done;
-        w->trim_ms = now;
-    }
-#else
-    (void)w;
-#endif
-}
-
 static void on_beat(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     struct worker *w = arg;
     atomic_fetch_add_explicit(&w->heartbeat, 1, memory_order_relaxed);
-    heap_trim_after_burst(w);
 }
 
 static void *worker_main(void *arg)
