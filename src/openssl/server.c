@@ -133,34 +133,36 @@ static int resolved_chain_share(const struct resolved_chain *c, struct resolved_
 }
 
 /* The index in prev of a chain equal to s, or -1. Chains are compared by content, which
- * unitls_signing_chain_hash summarises; the index maps hashes to prev's chains. */
+ * unitls_signing_chain_hash summarises; the index is prev's chains sorted by that hash. */
+struct chain_index_entry {
+    uint64_t hash;
+    size_t pos; /* in prev */
+};
+
 struct chain_index {
-    uint64_t *hash;
-    size_t *pos;
+    struct chain_index_entry *e;
     size_t n;
 };
 
-static int chain_index_cmp(const void *a, const void *b, void *arg)
+static int chain_index_cmp(const void *a, const void *b)
 {
-    const uint64_t *h = arg;
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return h[x] < h[y] ? -1 : h[x] > h[y];
+    const struct chain_index_entry *x = a, *y = b;
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
 }
 
 static int chain_index_build(struct chain_index *ix, const struct server_state *prev)
 {
     size_t n = prev->n_chains;
     ix->n = n;
-    ix->hash = malloc(n * sizeof *ix->hash);
-    ix->pos = malloc(n * sizeof *ix->pos);
-    if (!ix->hash || !ix->pos)
+    ix->e = malloc((n ? n : 1) * sizeof *ix->e);
+    if (!ix->e)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        ix->hash[i] = unitls_signing_chain_hash(
+        ix->e[i].hash = unitls_signing_chain_hash(
             unitls_server_config_certificate_chain(prev->config, i));
-        ix->pos[i] = i;
+        ix->e[i].pos = i;
     }
-    qsort_r(ix->pos, n, sizeof *ix->pos, chain_index_cmp, ix->hash);
+    qsort(ix->e, n, sizeof *ix->e, chain_index_cmp);
     return 1;
 }
 
@@ -169,15 +171,15 @@ static long chain_index_find(const struct chain_index *ix, const struct server_s
 {
     uint64_t h = unitls_signing_chain_hash(s);
     size_t lo = 0, hi = ix->n;
-    while (lo < hi) { /* the first position whose hash is >= h */
+    while (lo < hi) { /* the first entry whose hash is >= h */
         size_t mid = lo + (hi - lo) / 2;
-        if (ix->hash[ix->pos[mid]] < h)
+        if (ix->e[mid].hash < h)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (; lo < ix->n && ix->hash[ix->pos[lo]] == h; lo++) {
-        size_t i = ix->pos[lo];
+    for (; lo < ix->n && ix->e[lo].hash == h; lo++) {
+        size_t i = ix->e[lo].pos;
         if (unitls_signing_chain_equal(unitls_server_config_certificate_chain(prev->config, i), s))
             return (long)i;
     }
@@ -193,7 +195,7 @@ static unitls_status chains_resolve(struct server_state *st, const unitls_server
     if (n == 0)
         return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
                          "server configuration: no certificate chain");
-    struct chain_index ix = {NULL, NULL, 0};
+    struct chain_index ix = {NULL, 0};
     st->chains = calloc(n, sizeof *st->chains);
     struct keydecoder *kd = keydecoder_new();
     unitls_status rc = UNITLS_OK;
@@ -209,8 +211,7 @@ static unitls_status chains_resolve(struct server_state *st, const unitls_server
         if (rc == UNITLS_OK)
             st->n_chains = i + 1;
     }
-    free(ix.hash);
-    free(ix.pos);
+    free(ix.e);
     keydecoder_free(kd);
     return rc == UNITLS_OK ? sni_table_build(st->chains, n, &st->sni, err) : rc;
 }
