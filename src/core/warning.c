@@ -10,10 +10,30 @@
 #include "warning_internal.h"
 
 /* Recursive: the handler runs under the lock (so once unitls_set_warning_handler returns, the
- * old handler is never called again), and a handler may itself warn or set a handler. */
-static pthread_mutex_t handler_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+ * old handler is never called again), and a handler may itself warn or set a handler. POSIX
+ * has no static initializer for a recursive mutex, so the first use makes it. */
+static pthread_mutex_t handler_lock;
+static pthread_once_t handler_lock_once = PTHREAD_ONCE_INIT;
 static unitls_warning_handler handler_fn;
 static void *handler_arg;
+
+static void handler_lock_init(void)
+{
+    pthread_mutexattr_t attr;
+    /* These fail only for lack of resources, with no caller to tell and a warning still to
+     * deliver: the mutex then stays as zero-initialised (a default, non-recursive one on
+     * glibc and musl), so only a handler that warns again would block. */
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&handler_lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+static void handler_lock_take(void)
+{
+    pthread_once(&handler_lock_once, handler_lock_init);
+    pthread_mutex_lock(&handler_lock);
+}
 
 static void warning_to_stderr(enum unitls_warning_category category, const char *message,
                               void *arg)
@@ -25,7 +45,7 @@ static void warning_to_stderr(enum unitls_warning_category category, const char 
 
 void unitls_set_warning_handler(unitls_warning_handler fn, void *arg)
 {
-    pthread_mutex_lock(&handler_lock);
+    handler_lock_take();
     handler_fn = fn;
     handler_arg = arg;
     pthread_mutex_unlock(&handler_lock);
@@ -33,7 +53,7 @@ void unitls_set_warning_handler(unitls_warning_handler fn, void *arg)
 
 void unitls_warn(enum unitls_warning_category category, const char *message)
 {
-    pthread_mutex_lock(&handler_lock);
+    handler_lock_take();
     unitls_warning_handler fn = handler_fn ? handler_fn : warning_to_stderr;
     void *arg = handler_arg;
     fn(category, message ? message : "", arg);
