@@ -8,8 +8,10 @@
 #include "daemon/conn.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -708,6 +710,24 @@ static void access_log(const struct conn *c)
     log_access(&r);
 }
 
+/* One line per listener per RUNTIME_BACKEND_LOG_MS, saying how many failed meanwhile: a
+ * dead backend under load must not flood the log (each connection's access line and the
+ * backend_failures counter still count every one). */
+static void backend_failure_log(struct conn *c)
+{
+    uint64_t unlogged = 0;
+    if (!runtime_listener_backend_log_due(c->listener, conn_env_clock_ms(c->env), &unlogged))
+        return;
+    char errbuf[128], more[96] = "";
+    if (unlogged > 0)
+        snprintf(more, sizeof more, " (and %" PRIu64 " more failures since the last such line)",
+                 unlogged);
+    log_warn("listener %s: backend %s: %s%s", c->listener->name, c->listener->backend.text,
+             c->end == END_TIMEOUT_CONNECT ? "connect timed out"
+                                           : strerror_r(c->end_errno, errbuf, sizeof errbuf),
+             more);
+}
+
 static void count_end(struct conn *c)
 {
     struct conn_counters *k = &c->env->counters;
@@ -716,10 +736,7 @@ static void count_end(struct conn *c)
         counter_add(&k->handshake_failures, 1);
     if (c->end == END_BACKEND_REFUSED || c->end == END_TIMEOUT_CONNECT) {
         counter_add(&k->backend_failures, 1);
-        char errbuf[128];
-        log_warn("listener %s: backend %s: %s", c->listener->name, c->listener->backend.text,
-                 c->end == END_TIMEOUT_CONNECT ? "connect timed out"
-                                               : strerror_r(c->end_errno, errbuf, sizeof errbuf));
+        backend_failure_log(c);
     }
 }
 

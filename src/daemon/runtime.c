@@ -183,6 +183,22 @@ int runtime_listener_has_room(const struct runtime_listener *l)
     return atomic_load_explicit(&l->gauge->open, memory_order_relaxed) < l->max_connections;
 }
 
+int runtime_listener_backend_log_due(struct runtime_listener *l, uint64_t now_ms,
+                                     uint64_t *unlogged)
+{
+    struct runtime_gauge *g = l->gauge;
+    uint_fast64_t last = atomic_load_explicit(&g->backend_logged_ms, memory_order_relaxed);
+    /* Of the threads that find the interval over, the one whose exchange succeeds logs. */
+    if ((last == 0 || now_ms - last >= RUNTIME_BACKEND_LOG_MS) &&
+        atomic_compare_exchange_strong_explicit(&g->backend_logged_ms, &last, now_ms ? now_ms : 1,
+                                                memory_order_relaxed, memory_order_relaxed)) {
+        *unlogged = atomic_exchange_explicit(&g->backend_unlogged, 0, memory_order_relaxed);
+        return 1;
+    }
+    atomic_fetch_add_explicit(&g->backend_unlogged, 1, memory_order_relaxed);
+    return 0;
+}
+
 /* --- sockets -------------------------------------------------------------------------------- */
 
 static struct listen_socket *socket_in(const struct generation *g, const struct endpoint *ep)

@@ -20,18 +20,26 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <unitls/unitls.h>
 
 #include "daemon/activation.h"
 #include "daemon/listener.h"
 #include "daemon/settings.h"
 
-/* Open connections of one listener (by name), carried across reloads so max_connections
- * counts every connection of the listener whatever generation accepted it. */
+/* What one listener (by name) counts across reloads and workers: its open connections, so
+ * max_connections counts every connection whatever generation accepted it, and when its
+ * backend failure was last logged, so a dead backend logs one line per interval, not one per
+ * connection. */
 struct runtime_gauge {
     atomic_uint refs;
     atomic_uint open;
+    atomic_uint_fast64_t backend_logged_ms; /* 0: never */
+    atomic_uint_fast64_t backend_unlogged;  /* failures since then */
 };
+
+/* At most one backend failure line per listener in this time. */
+#define RUNTIME_BACKEND_LOG_MS 10000u
 
 struct runtime_listener {
     atomic_uint refs;
@@ -86,5 +94,10 @@ int runtime_listener_acquire(struct runtime_listener *l);
 void runtime_listener_release(struct runtime_listener *l);
 /* 1 when l has a free slot (a racy hint, for resuming accept events). */
 int runtime_listener_has_room(const struct runtime_listener *l);
+/* Called once per failed backend connection at now_ms (any thread): 1 when this failure is
+ * to be logged, with *unlogged the failures not logged since the last line; else 0 (and this
+ * one is counted for the next line). */
+int runtime_listener_backend_log_due(struct runtime_listener *l, uint64_t now_ms,
+                                     uint64_t *unlogged);
 
 #endif

@@ -1,8 +1,9 @@
 #!/bin/sh
 # A backend that refuses connections: each client of that listener completes its handshake and
-# is then closed cleanly (close_notify), the failure is logged (warning and access line), and
-# nothing else is disturbed: a long connection on another listener keeps exchanging data and
-# new connections there are served.
+# is then closed cleanly (close_notify), the failure is logged (an access line per connection,
+# a warning at most every 10 s per listener saying how many failed meanwhile), and nothing else
+# is disturbed: a long connection on another listener keeps exchanging data and new
+# connections there are served.
 . "$(dirname "$0")/lib.sh"
 
 start_backend ECHO "$ECHO_BIN"
@@ -36,6 +37,21 @@ check_grep "20 parallel clients of the refused backend are all closed" '^complet
 
 check_grep "the refused backend connect is logged" "dead.*127.0.0.1:$DEAD_BACKEND.*[Rr]efused" "$UNITLSD_LOG"
 check_grep "access line says backend refused" 'access listener=dead .*end="backend refused' "$UNITLSD_LOG"
+check_eq "every one of the 30 refused connections has its access line" \
+    "$(grep -c 'access listener=dead .*end="backend refused' "$UNITLSD_LOG")" 30
+# The 30 refusals take a few seconds: one warning, or a second one if they took over 10 s.
+warnings=$(grep -c "dead: backend 127.0.0.1:$DEAD_BACKEND" "$UNITLSD_LOG")
+check "the warning is not repeated per connection ($warnings lines for 30)" test "$warnings" -le 2
+sleep 10
+tls --until-close --timeout-ms 30000 "127.0.0.1:$P_DEAD" >"$T/dead.out" 2>&1
+check_grep "10 s later, the next refusal is logged with the count of those not logged" \
+    "dead: backend 127.0.0.1:$DEAD_BACKEND: .*[Rr]efused (and [0-9]* more failures since the last such line)" \
+    "$UNITLSD_LOG"
+# Every failure is accounted for: each line stands for itself and the ones it says it skipped.
+accounted=$(grep "dead: backend 127.0.0.1:$DEAD_BACKEND" "$UNITLSD_LOG" |
+    sed -n 's/.*(and \([0-9]*\) more failures.*/\1/p' | awk -v lines="$((warnings + 1))" \
+    '{ s += $1 } END { print s + lines }')
+check_eq "the warning lines account for all 31 refusals" "$accounted" 31
 
 echo 100000 >&3
 wait_until 30 lines_at_least '^round 2 ok' "$T/long.out" 1
