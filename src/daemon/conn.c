@@ -20,6 +20,7 @@
 #include <event2/event_struct.h>
 
 #include "daemon/log.h"
+#include "daemon/pending.h"
 #include "daemon/proxy_header.h"
 
 /* Per event, how many TLS reads one connection may do before yielding to the others. */
@@ -63,12 +64,6 @@ static const char *const end_names[] = {
 #define A_BACKEND_RD 0x4u
 #define A_BACKEND_WR 0x8u
 
-/* Bytes a slow peer could not take yet; the store exists only while it holds some. */
-struct pending {
-    uint8_t *data;
-    uint32_t start, end;
-};
-
 struct conn {
     struct conn *prev, *next;
     struct conn_env *env;
@@ -90,6 +85,9 @@ struct conn {
     socklen_t peer_len;
     struct event client_rd, client_wr, backend_rd, backend_wr, timer;
 };
+
+/* A direction keeps at most one scratch-full: nothing more is read while anything is kept. */
+_Static_assert(PENDING_CAPACITY >= CONN_BUFFER_LIMIT, "a scratch-full must fit in the kept store");
 
 /* Idle connections are the daemon's memory: keep our part of one small (800 bytes today). */
 _Static_assert(sizeof(struct conn) <= 1024, "struct conn grew past 1 KiB");
@@ -132,32 +130,6 @@ static void conn_fail_tls(struct conn *c, unitls_status st)
 {
     conn_fail(c, st == UNITLS_RAGGED_EOF ? END_RAGGED
                  : st == UNITLS_ERR_NOMEM ? END_NOMEM : END_TLS_ERROR, 0);
-}
-
-static size_t pending_len(const struct pending *p) { return p->end - p->start; }
-
-static void pending_free(struct pending *p)
-{
-    free(p->data);
-    p->data = NULL;
-    p->start = p->end = 0;
-}
-
-/* Keeps n bytes; callers never hold more than CONN_BUFFER_LIMIT per direction because they
- * stop reading the other side while anything is kept. -1 when out of memory. */
-static int pending_put(struct pending *p, const uint8_t *data, size_t n)
-{
-    if (!p->data && !(p->data = malloc(CONN_BUFFER_LIMIT)))
-        return -1;
-    if (p->start > 0 && pending_len(p) > 0)
-        memmove(p->data, p->data + p->start, pending_len(p));
-    p->end -= p->start;
-    p->start = 0;
-    if (n > CONN_BUFFER_LIMIT - p->end)
-        return -1;
-    memcpy(p->data + p->end, data, n);
-    p->end += (uint32_t)n;
-    return 0;
 }
 
 static struct event *event_of(struct conn *c, unsigned bit)
@@ -344,17 +316,16 @@ static void pump_client(struct conn *c, int may_recv)
 static void backend_drain(struct conn *c)
 {
     struct pending *p = &c->to_backend;
-    ssize_t n = send(c->backend_fd, p->data + p->start, pending_len(p), MSG_NOSIGNAL);
+    ssize_t n = send(c->backend_fd, pending_data(p), pending_len(p), MSG_NOSIGNAL);
     if (n < 0) {
         if (!would_block(errno))
             backend_failed(c, errno);
         return;
     }
     c->flags &= (uint16_t)~F_BACKEND_FRESH;
-    p->start += (uint32_t)n;
+    pending_consume(p, (size_t)n);
     if (pending_len(p) > 0)
         return;
-    pending_free(p);
     pump_client(c, 0); /* plaintext may wait inside the buffer, the socket won't say so */
 }
 
@@ -397,9 +368,7 @@ static void client_resume(struct conn *c)
     struct pending *p = &c->to_client;
     if (pending_len(p) == 0)
         return;
-    p->start += (uint32_t)client_encrypt(c, p->data + p->start, pending_len(p));
-    if (pending_len(p) == 0)
-        pending_free(p);
+    pending_consume(p, client_encrypt(c, pending_data(p), pending_len(p)));
     if (!(c->flags & F_DEAD))
         client_flush(c);
 }
