@@ -183,13 +183,21 @@ int runtime_listener_has_room(const struct runtime_listener *l)
     return atomic_load_explicit(&l->gauge->open, memory_order_relaxed) < l->max_connections;
 }
 
+/* Workers' cached clocks differ by up to a loop turn, so a time a little before the last line
+ * is not a new interval; one a whole interval before it means the wall clock stepped back. */
+static int backend_log_interval_over(uint64_t last_ms, uint64_t now_ms)
+{
+    uint64_t apart = now_ms >= last_ms ? now_ms - last_ms : last_ms - now_ms;
+    return last_ms == 0 || apart >= RUNTIME_BACKEND_LOG_MS;
+}
+
 int runtime_listener_backend_log_due(struct runtime_listener *l, uint64_t now_ms,
                                      uint64_t *unlogged)
 {
     struct runtime_gauge *g = l->gauge;
     uint_fast64_t last = atomic_load_explicit(&g->backend_logged_ms, memory_order_relaxed);
     /* Of the threads that find the interval over, the one whose exchange succeeds logs. */
-    if ((last == 0 || now_ms - last >= RUNTIME_BACKEND_LOG_MS) &&
+    if (backend_log_interval_over(last, now_ms) &&
         atomic_compare_exchange_strong_explicit(&g->backend_logged_ms, &last, now_ms ? now_ms : 1,
                                                 memory_order_relaxed, memory_order_relaxed)) {
         *unlogged = atomic_exchange_explicit(&g->backend_unlogged, 0, memory_order_relaxed);
