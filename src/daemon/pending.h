@@ -31,7 +31,8 @@ const uint8_t *pending_data(const struct pending *p);
  * cannot be allocated or n would take it past PENDING_CAPACITY. */
 int pending_put(struct pending *p, const uint8_t *data, size_t n);
 
-/* Drops the first n kept bytes (n <= pending_len); frees the store once none are left. */
+/* Drops the first n kept bytes (all of them when n is more); frees the store once none are
+ * left. */
 void pending_consume(struct pending *p, size_t n);
 
 /* Drops everything and frees the store; p is empty and reusable afterwards. */
