@@ -8,9 +8,10 @@
 
 #include "client.h"
 #include "core/error.h"
-#include "iostore.h"
+#include "core/tls_params.h"
+#include "iobio.h"
 #include "resolve.h"
-#include "session_cache.h"
+#include "core/session_cache.h"
 #include "settings.h"
 #include "tls_error.h"
 #include "tlsbuffer.h"
@@ -43,11 +44,20 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess)
     const struct tlsbuffer *b = tlsbuffer_of(ssl);
     if (!st || !st->sessions || !b || !b->has_server_name)
         return 0;
-    SSL_SESSION *copy = SSL_SESSION_dup(sess);
+    SSL_SESSION *copy = SSL_SESSION_is_resumable(sess) ? SSL_SESSION_dup(sess) : NULL;
     if (copy)
         session_cache_put(st->sessions, b->server_name, copy);
     return 0;
 }
+
+static void *session_hold(void *s) { return SSL_SESSION_up_ref(s) ? s : NULL; }
+
+static void *session_copy(void *s) { return SSL_SESSION_dup(s); }
+
+static void session_release(void *s) { SSL_SESSION_free(s); }
+
+static const struct session_cache_ops session_ops = {session_hold, session_copy,
+                                                     session_release};
 
 /* A buffer created without a server name must not pass the hostname check. */
 static int verify_without_name(int preverify_ok, X509_STORE_CTX *x)
@@ -106,7 +116,7 @@ static unitls_status alpn_apply(SSL_CTX *ctx, const unitls_client_config *cfg,
     for (size_t i = 0; st == UNITLS_OK && i < unitls_client_config_n_inner_protocols(cfg); i++) {
         size_t n = 0;
         const uint8_t *p = unitls_client_config_inner_protocol(cfg, i, &n);
-        st = settings_alpn_append(&wire, &len, p, n, err);
+        st = tls_params_alpn_append(&wire, &len, p, n, err);
     }
     /* SSL_CTX_set_alpn_protos returns 0 on success. */
     if (st == UNITLS_OK && wire && SSL_CTX_set_alpn_protos(ctx, wire, (unsigned)len) != 0)
@@ -122,7 +132,7 @@ static unitls_status resumption_apply(struct client_state *st, const unitls_clie
         SSL_CTX_set_session_cache_mode(st->ctx, SSL_SESS_CACHE_OFF);
         return UNITLS_OK;
     }
-    st->sessions = session_cache_new();
+    st->sessions = session_cache_new(&session_ops);
     if (!st->sessions)
         return error_set(err, UNITLS_ERR_NOMEM, 0, "client session cache: out of memory");
     SSL_CTX_set_session_cache_mode(st->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
@@ -136,7 +146,7 @@ static unitls_status state_build(const unitls_client_config *cfg, struct client_
     ERR_clear_error();
     struct client_state *st = calloc(1, sizeof *st);
     if (!st || !(st->ctx = SSL_CTX_new(TLS_client_method())) ||
-        !(st->bio_method = iostore_method_new())) {
+        !(st->bio_method = iobio_method_new())) {
         state_free(st);
         return tls_error_from_queue(err, UNITLS_ERR_NOMEM, "client context: creating SSL_CTX");
     }

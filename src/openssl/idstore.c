@@ -6,21 +6,13 @@
 #include <openssl/store.h>
 #include <openssl/ui.h>
 
+#include "core/cfgmsg.h"
 #include "core/error.h"
 #include "idstore.h"
 #include "tls_error.h"
 
 #define IDSTORE_URI_MAX 4096
 #define IDSTORE_MAX_OBJECTS 100000 /* a bound on a misbehaving loader, far above any real store */
-
-void idstore_describe(const uint8_t *id, size_t len, char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; id && i < len && id[i] != '?' && n + 1 < cap; i++)
-        buf[n++] = (id[i] >= 0x20 && id[i] < 0x7f) ? (char)id[i] : '?';
-    if (cap > 0)
-        buf[n] = '\0';
-}
 
 struct collect {
     STACK_OF(X509) *certs;
@@ -84,7 +76,7 @@ unitls_status idstore_load(const uint8_t *id, size_t len, const char *what, STAC
                            EVP_PKEY **key, unitls_error *err)
 {
     char shown[256];
-    idstore_describe(id, len, shown, sizeof shown);
+    describe_id(id, len, shown, sizeof shown);
     if (!id || len == 0 || len >= IDSTORE_URI_MAX || memchr(id, '\0', len))
         return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
                          "%s %s: not a URI OSSL_STORE can open (1 to %d bytes, no NUL)", what,

@@ -20,8 +20,4 @@
 unitls_status idstore_load(const uint8_t *id, size_t len, const char *what, STACK_OF(X509) *certs,
                            EVP_PKEY **key, unitls_error *err);
 
-/* A printable form of the id for messages: bytes after '?' (where pkcs11 URIs carry a PIN) are
- * cut off and non-printable bytes replaced. */
-void idstore_describe(const uint8_t *id, size_t len, char *buf, size_t cap);
-
 #endif

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "core/cfgmsg.h"
 #include "core/error.h"
 #include "core/material.h"
 #include "idstore.h"
@@ -13,45 +14,7 @@
 #include "resolve.h"
 #include "tls_error.h"
 
-#define DESC_SIZE 200
-
-/* "certificate file /etc/x.pem", "private key buffer", "trust store id pkcs11:token=a". */
-static void describe(const char *what, enum unitls_source source, const char *path,
-                     const uint8_t *id, size_t id_len, char *buf, size_t cap)
-{
-    char shown[160];
-    switch (source) {
-    case UNITLS_SOURCE_FILE:
-        snprintf(buf, cap, "%s file %s", what, path ? path : "?");
-        break;
-    case UNITLS_SOURCE_ID:
-        idstore_describe(id, id_len, shown, sizeof shown);
-        snprintf(buf, cap, "%s id %s", what, shown);
-        break;
-    case UNITLS_SOURCE_SYSTEM:
-        snprintf(buf, cap, "system %s", what);
-        break;
-    default:
-        snprintf(buf, cap, "%s buffer", what);
-        break;
-    }
-}
-
-static void describe_certificate(const unitls_certificate *c, char *buf, size_t cap)
-{
-    size_t id_len = 0;
-    const uint8_t *id = unitls_certificate_id(c, &id_len);
-    describe("certificate", unitls_certificate_source(c), unitls_certificate_path(c), id, id_len,
-             buf, cap);
-}
-
-static void describe_key(const unitls_private_key *k, char *buf, size_t cap)
-{
-    size_t id_len = 0;
-    const uint8_t *id = unitls_private_key_id(k, &id_len);
-    describe("private key", unitls_private_key_source(k), unitls_private_key_path(k), id, id_len,
-             buf, cap);
-}
+#define DESC_SIZE CFGMSG_DESC_SIZE
 
 /* Encrypted PEM keys are refused: a library must never prompt on a terminal. */
 static int no_password(char *buf, int size, int rwflag, void *arg)
@@ -79,6 +42,13 @@ static int pem_ended_cleanly(void)
     return ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
 }
 
+static unitls_status not_loaded(const char *desc, unitls_error *err)
+{
+    char msg[CFGMSG_SIZE];
+    cfgmsg_format(CFGMSG_NOT_LOADED, desc, msg, sizeof msg);
+    return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
+}
+
 /* Appends every certificate of PEM or DER material to out. */
 static unitls_status certs_parse(const uint8_t *p, size_t len, const char *desc,
                                  STACK_OF(X509) *out, unitls_error *err)
@@ -103,12 +73,16 @@ static unitls_status certs_parse(const uint8_t *p, size_t len, const char *desc,
                 X509_free(x);
         }
     }
-    if (!ok)
-        return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION,
-                                    "%s: cannot read it as PEM or DER certificates", desc);
+    char msg[CFGMSG_SIZE];
+    if (!ok) {
+        cfgmsg_format(CFGMSG_UNREADABLE_CERTIFICATES, desc, msg, sizeof msg);
+        return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "%s", msg);
+    }
     ERR_clear_error();
-    if (sk_X509_num(out) == before)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s: holds no certificate", desc);
+    if (sk_X509_num(out) == before) {
+        cfgmsg_format(CFGMSG_NO_CERTIFICATE, desc, msg, sizeof msg);
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
+    }
     return UNITLS_OK;
 }
 
@@ -124,11 +98,12 @@ static unitls_status key_parse(struct keydecoder *kd, const uint8_t *p, size_t l
         ERR_clear_error();
         return UNITLS_OK;
     }
+    char msg[CFGMSG_SIZE];
+    cfgmsg_format(rc == 0 ? CFGMSG_NO_PRIVATE_KEY : CFGMSG_UNREADABLE_PRIVATE_KEY, desc, msg,
+                  sizeof msg);
     if (rc == 0)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s: holds no PEM private key", desc);
-    return tls_error_from_queue_last(err, UNITLS_ERR_CONFIGURATION,
-                                     "%s: cannot read a private key (PEM or DER, unencrypted)",
-                                     desc);
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
+    return tls_error_from_queue_last(err, UNITLS_ERR_CONFIGURATION, "%s", msg);
 }
 
 /* Certificates of one certificate object into out; when key is not NULL, also the private key
@@ -145,8 +120,7 @@ static unitls_status certificate_resolve(struct keydecoder *kd, const unitls_cer
     }
     const uint8_t *content = unitls_certificate_content(c, &len);
     if (!content || len == 0)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "%s: not loaded (only a built configuration holds its content)", desc);
+        return not_loaded(desc, err);
     unitls_status st = certs_parse(content, len, desc, out, err);
     if (st == UNITLS_OK && key)
         st = key_parse(kd, content, len, desc, 1, key, err);
@@ -157,7 +131,7 @@ static unitls_status key_resolve(struct keydecoder *kd, const unitls_private_key
                                  EVP_PKEY **out, unitls_error *err)
 {
     char desc[DESC_SIZE];
-    describe_key(k, desc, sizeof desc);
+    describe_private_key(k, desc, sizeof desc);
     size_t len = 0;
     if (unitls_private_key_source(k) == UNITLS_SOURCE_ID) {
         const uint8_t *id = unitls_private_key_id(k, &len);
@@ -165,28 +139,24 @@ static unitls_status key_resolve(struct keydecoder *kd, const unitls_private_key
     }
     const uint8_t *material = private_key_material(k, &len);
     if (!material || len == 0)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "%s: not loaded (only a built configuration holds its content)", desc);
+        return not_loaded(desc, err);
     return key_parse(kd, material, len, desc, 0, out, err);
 }
 
 static unitls_status chain_check_key(const unitls_signing_chain *s, X509 *leaf, EVP_PKEY *key,
                                      unitls_error *err)
 {
-    char cert_desc[DESC_SIZE], key_desc[DESC_SIZE + 32];
-    describe_certificate(unitls_signing_chain_leaf(s), cert_desc, sizeof cert_desc);
-    if (!key)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "%s: holds no private key and the signing chain names none", cert_desc);
+    char msg[CFGMSG_SIZE];
+    if (!key) {
+        char cert_desc[DESC_SIZE];
+        describe_certificate(unitls_signing_chain_leaf(s), cert_desc, sizeof cert_desc);
+        cfgmsg_format(CFGMSG_CHAIN_WITHOUT_KEY, cert_desc, msg, sizeof msg);
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
+    }
     if (X509_check_private_key(leaf, key) == 1)
         return UNITLS_OK;
-    const unitls_private_key *k = unitls_signing_chain_key(s);
-    if (k)
-        describe_key(k, key_desc, sizeof key_desc);
-    else
-        snprintf(key_desc, sizeof key_desc, "the private key in %s", cert_desc);
-    return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "%s does not match %s", key_desc,
-                                cert_desc);
+    cfgmsg_key_mismatch(s, msg, sizeof msg);
+    return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "%s", msg);
 }
 
 void resolved_chain_clear(struct resolved_chain *c)
@@ -252,8 +222,7 @@ static unitls_status trust_store_certs(const unitls_trust_store *t, const char *
     }
     const uint8_t *content = unitls_trust_store_content(t, &len);
     if (!content || len == 0)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "%s: not loaded (only a built configuration holds its content)", desc);
+        return not_loaded(desc, err);
     return certs_parse(content, len, desc, certs, err);
 }
 
@@ -272,10 +241,7 @@ unitls_status resolve_trust_store(const unitls_trust_store *t, X509_STORE **stor
         return UNITLS_OK;
     }
     char desc[DESC_SIZE];
-    size_t id_len = 0;
-    const uint8_t *id = unitls_trust_store_id(t, &id_len);
-    describe("trust store", unitls_trust_store_source(t), unitls_trust_store_path(t), id, id_len,
-             desc, sizeof desc);
+    describe_trust_store(t, desc, sizeof desc);
     STACK_OF(X509) *certs = sk_X509_new_null();
     STACK_OF(X509_NAME) *names = ca_names ? sk_X509_NAME_new_null() : NULL;
     unitls_status st = (!certs || (ca_names && !names))

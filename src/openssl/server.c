@@ -6,11 +6,12 @@
 #include <openssl/err.h>
 
 #include "core/error.h"
-#include "iostore.h"
+#include "core/tls_params.h"
+#include "iobio.h"
 #include "resolve.h"
 #include "server.h"
 #include "settings.h"
-#include "sni.h"
+#include "leafnames.h"
 #include "tls_error.h"
 #include "tlsbuffer.h"
 
@@ -41,29 +42,6 @@ static void state_free(struct server_state *st)
     free(st);
 }
 
-static int cert_set_equal(const struct cert_set *a, const struct cert_set *b)
-{
-    return a->n == b->n && memcmp(a->chain, b->chain, a->n * sizeof a->chain[0]) == 0;
-}
-
-/* The host_name of a server_name extension (RFC 6066, section 3), or NULL. */
-static const char *sni_parse(const unsigned char *ext, size_t len, size_t *name_len)
-{
-    if (len < 2 || (size_t)((ext[0] << 8) | ext[1]) != len - 2)
-        return NULL;
-    for (size_t i = 2; i + 3 <= len;) {
-        size_t n = (size_t)((ext[i + 1] << 8) | ext[i + 2]);
-        if (i + 3 + n > len)
-            return NULL;
-        if (ext[i] == TLSEXT_NAMETYPE_host_name) {
-            *name_len = n;
-            return (const char *)ext + i + 3;
-        }
-        i += 3 + n;
-    }
-    return NULL;
-}
-
 static int set_install(SSL *ssl, const struct server_state *st, const struct cert_set *set)
 {
     SSL_certs_clear(ssl);
@@ -87,7 +65,7 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
     size_t ext_len = 0, name_len = 0;
     const char *name = NULL;
     if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &ext_len))
-        name = sni_parse(ext, ext_len, &name_len);
+        name = sni_extension_host_name(ext, ext_len, &name_len);
     if (name)
         tlsbuffer_set_server_name(b, name, name_len);
     const struct cert_set *set = sni_table_select(st->sni, name, name_len);
@@ -106,18 +84,9 @@ static int on_alpn(SSL *ssl, const unsigned char **out, unsigned char *out_len,
 {
     (void)ssl;
     const struct server_state *st = arg;
-    for (size_t i = 0; i < st->alpn_len; i += 1u + st->alpn[i]) {
-        const unsigned char *ours = st->alpn + i + 1;
-        unsigned char n = st->alpn[i];
-        for (unsigned j = 0; j < in_len && j + 1u + in[j] <= in_len; j += 1u + in[j]) {
-            if (in[j] == n && memcmp(in + j + 1, ours, n) == 0) {
-                *out = ours;
-                *out_len = n;
-                return SSL_TLSEXT_ERR_OK;
-            }
-        }
-    }
-    return SSL_TLSEXT_ERR_NOACK;
+    return tls_params_alpn_select(st->alpn, st->alpn_len, in, in_len, out, out_len)
+               ? SSL_TLSEXT_ERR_OK
+               : SSL_TLSEXT_ERR_NOACK;
 }
 
 /* out = a copy of c sharing its OpenSSL objects (each up-referenced). */
@@ -213,7 +182,7 @@ static unitls_status chains_resolve(struct server_state *st, const unitls_server
     }
     free(ix.e);
     keydecoder_free(kd);
-    return rc == UNITLS_OK ? sni_table_build(st->chains, n, &st->sni, err) : rc;
+    return rc == UNITLS_OK ? leafnames_table_build(st->chains, n, &st->sni, err) : rc;
 }
 
 /* Every chain must be acceptable to OpenSSL (key strength, security level) now, not at the
@@ -248,7 +217,7 @@ static unitls_status alpn_apply(struct server_state *st, const unitls_server_con
     for (size_t i = 0; rc == UNITLS_OK && i < unitls_server_config_n_inner_protocols(cfg); i++) {
         size_t n = 0;
         const uint8_t *p = unitls_server_config_inner_protocol(cfg, i, &n);
-        rc = settings_alpn_append(&st->alpn, &st->alpn_len, p, n, err);
+        rc = tls_params_alpn_append(&st->alpn, &st->alpn_len, p, n, err);
     }
     if (rc == UNITLS_OK && st->alpn)
         SSL_CTX_set_alpn_select_cb(st->ctx, on_alpn, st);
@@ -319,7 +288,7 @@ static unitls_status state_build(const unitls_server_config *cfg,
     ERR_clear_error();
     struct server_state *st = calloc(1, sizeof *st);
     if (!st || !(st->ctx = SSL_CTX_new(TLS_server_method())) ||
-        !(st->bio_method = iostore_method_new())) {
+        !(st->bio_method = iobio_method_new())) {
         state_free(st);
         return tls_error_from_queue(err, UNITLS_ERR_NOMEM, "server context: creating SSL_CTX");
     }

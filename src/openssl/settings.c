@@ -1,54 +1,25 @@
 /* settings: versions, cipher suites, groups, options and modes shared by client and server
  * SSL_CTXs. Cipher suites are configured by IANA id and mapped to OpenSSL's names through
  * OpenSSL's own table (SSL_CIPHER_find), so any suite OpenSSL knows can be named. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cfgmsg.h"
 #include "core/error.h"
+#include "core/tls_params.h"
 #include "settings.h"
 #include "tls_error.h"
 
 #define GROUPS "X25519:P-256:P-384"
 #define CIPHER_NAME_ROOM 64 /* longest OpenSSL suite name plus separator, with margin */
 
-/* The OpenSSL lower bound for a configured lowest version; -1 for a value outside the enum. */
-static int version_floor(enum unitls_tls_version v)
+static unitls_status suite_error(uint16_t id, int known, unitls_error *err)
 {
-    switch (v) {
-    case UNITLS_TLS_VERSION_UNSET:
-    case UNITLS_TLS_VERSION_MINIMUM_SUPPORTED: /* the PEP's versions start at TLS 1.2 */
-    case UNITLS_TLSv1_2:
-        return TLS1_2_VERSION;
-    case UNITLS_TLSv1_3:
-    case UNITLS_TLS_VERSION_MAXIMUM_SUPPORTED:
-        return TLS1_3_VERSION;
-    }
-    return -1;
-}
-
-/* The OpenSSL upper bound for a configured highest version (0: the library's highest). */
-static int version_ceiling(enum unitls_tls_version v)
-{
-    switch (v) {
-    case UNITLS_TLS_VERSION_UNSET:
-    case UNITLS_TLS_VERSION_MAXIMUM_SUPPORTED:
-        return 0;
-    case UNITLS_TLS_VERSION_MINIMUM_SUPPORTED:
-    case UNITLS_TLSv1_2:
-        return TLS1_2_VERSION;
-    case UNITLS_TLSv1_3:
-        return TLS1_3_VERSION;
-    }
-    return -1;
-}
-
-static void describe_suite(uint16_t id, char *buf, size_t cap)
-{
-    const char *name = unitls_cipher_suite_name(id);
-    if (name)
-        snprintf(buf, cap, "%s (0x%04X)", name, id);
-    else
-        snprintf(buf, cap, "0x%04X", id);
+    char library[64], msg[CFGMSG_SIZE];
+    snprintf(library, sizeof library, "OpenSSL %s", OpenSSL_version(OPENSSL_VERSION_STRING));
+    cfgmsg_cipher_suite(id, known, library, msg, sizeof msg);
+    return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
 }
 
 static void append_name(char *list, const char *name)
@@ -71,11 +42,7 @@ static unitls_status suites_to_lists(SSL_CTX *ctx, const uint16_t *ids, size_t n
         const SSL_CIPHER *c = SSL_CIPHER_find(probe, wire);
         if (!c && explicit) {
             SSL_free(probe);
-            char name[64];
-            describe_suite(ids[i], name, sizeof name);
-            return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                             "cipher suite %s is not known to OpenSSL %s", name,
-                             OpenSSL_version(OPENSSL_VERSION_STRING));
+            return suite_error(ids[i], 0, err);
         }
         if (c)
             append_name(unitls_cipher_suite_is_tls13(ids[i]) ? tls13 : tls12,
@@ -104,11 +71,7 @@ static unitls_status suites_check(SSL_CTX *ctx, const uint16_t *ids, size_t n, i
         if (list_has(sk, ids[i])) {
             *(unitls_cipher_suite_is_tls13(ids[i]) ? has13 : has12) = 1;
         } else if (explicit) {
-            char name[64];
-            describe_suite(ids[i], name, sizeof name);
-            return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                             "cipher suite %s cannot be used with OpenSSL %s (its providers "
-                             "or build lack it)", name, OpenSSL_version(OPENSSL_VERSION_STRING));
+            return suite_error(ids[i], 1, err);
         }
     }
     return UNITLS_OK;
@@ -140,28 +103,14 @@ static unitls_status suites_apply(SSL_CTX *ctx, const struct settings *s, int *h
     return st;
 }
 
-/* Narrows the bounds to the versions that have a suite; fails when none is left. */
 static unitls_status versions_apply(SSL_CTX *ctx, const struct settings *s, int has12,
                                     int has13, unitls_error *err)
 {
-    int lo = version_floor(s->lowest), hi = version_ceiling(s->highest);
-    if (lo < 0 || hi < 0)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "TLS version bound %s is not supported by OpenSSL",
-                         lo < 0 ? "lowest" : "highest");
-    int top = hi ? hi : TLS1_3_VERSION;
-    if (lo > top)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "the lowest TLS version is above the highest");
-    if (!has13 && top == TLS1_3_VERSION)
-        top = hi = TLS1_2_VERSION;
-    if (!has12 && lo == TLS1_2_VERSION)
-        lo = TLS1_3_VERSION;
-    if (lo > top || (!has12 && !has13))
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "no configured cipher suite is usable with the allowed TLS versions "
-                         "(TLS 1.2 suites: %s, TLS 1.3 suites: %s)", has12 ? "yes" : "none",
-                         has13 ? "yes" : "none");
+    uint16_t lo = 0, hi = 0;
+    unitls_status st = tls_params_versions(s->lowest, s->highest, has12, has13, "OpenSSL", &lo,
+                                           &hi, err);
+    if (st != UNITLS_OK)
+        return st;
     if (!SSL_CTX_set_min_proto_version(ctx, lo) || !SSL_CTX_set_max_proto_version(ctx, hi))
         return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "TLS version bounds");
     return UNITLS_OK;
@@ -183,20 +132,4 @@ unitls_status settings_apply(SSL_CTX *ctx, const struct settings *s, unitls_erro
     if (st != UNITLS_OK)
         return st;
     return versions_apply(ctx, s, has12, has13, err);
-}
-
-unitls_status settings_alpn_append(uint8_t **wire, size_t *len, const uint8_t *name,
-                                   size_t name_len, unitls_error *err)
-{
-    if (!name || name_len == 0 || name_len > 255)
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "ALPN protocol of %zu bytes (1 to 255 expected)", name_len);
-    uint8_t *grown = realloc(*wire, *len + 1 + name_len);
-    if (!grown)
-        return error_set(err, UNITLS_ERR_NOMEM, 0, "ALPN protocols: out of memory");
-    grown[*len] = (uint8_t)name_len;
-    memcpy(grown + *len + 1, name, name_len);
-    *wire = grown;
-    *len += 1 + name_len;
-    return UNITLS_OK;
 }

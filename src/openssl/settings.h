@@ -25,10 +25,4 @@ struct settings {
  * UNITLS_ERR_CONFIGURATION naming it. */
 unitls_status settings_apply(SSL_CTX *ctx, const struct settings *s, unitls_error *err);
 
-/* Appends one ALPN protocol name (1 to 255 bytes) to a wire-format list (length-prefixed
- * names) held in malloc'ed *wire of *len bytes. UNITLS_ERR_NOMEM or UNITLS_ERR_CONFIGURATION
- * (bad length) on failure. Used at context init only. */
-unitls_status settings_alpn_append(uint8_t **wire, size_t *len, const uint8_t *name,
-                                   size_t name_len, unitls_error *err);
-
 #endif

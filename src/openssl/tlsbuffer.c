@@ -8,6 +8,7 @@
 
 #include "tlsbuffer.h"
 #include "core/error.h"
+#include "iobio.h"
 #include "tls_error.h"
 
 #define MAX_PLAINTEXT_RECORD 16384u
@@ -360,7 +361,7 @@ struct tlsbuffer *tlsbuffer_new(SSL_CTX *ctx, BIO_METHOD *method, unitls_error *
     }
     ERR_clear_error();
     b->ssl = SSL_new(ctx);
-    BIO *bio = b->ssl ? iostore_bio_new(method, &b->io) : NULL;
+    BIO *bio = b->ssl ? iobio_new(method, &b->io) : NULL;
     if (!bio) {
         tls_error_from_queue(err, UNITLS_ERR_NOMEM, "buffer: creating the connection");
         tlsbuffer_discard(b);

@@ -16,8 +16,8 @@
 #include <openssl/ssl.h>
 
 #include "core/impl.h"
-#include "iostore.h"
-#include "sni.h"
+#include "core/iostore.h"
+#include "core/sni_table.h"
 
 struct tlsbuffer {
     struct unitls_buffer base; /* first: the core casts between the two */

@@ -10,11 +10,12 @@
 
 struct slot {
     char *name;
-    SSL_SESSION *session;
+    void *session;
     uint64_t stamp; /* when stored: the oldest of a full window is displaced */
 };
 
 struct session_cache {
+    const struct session_cache_ops *ops;
     pthread_mutex_t lock;
     uint64_t clock;
     struct slot slots[SESSION_CACHE_SLOTS];
@@ -28,13 +29,15 @@ static size_t name_hash(const char *name)
     return (size_t)(h % SESSION_CACHE_SLOTS);
 }
 
-struct session_cache *session_cache_new(void)
+struct session_cache *session_cache_new(const struct session_cache_ops *ops)
 {
     struct session_cache *c = calloc(1, sizeof *c);
     if (c && pthread_mutex_init(&c->lock, NULL) != 0) {
         free(c);
         return NULL;
     }
+    if (c)
+        c->ops = ops;
     return c;
 }
 
@@ -44,7 +47,7 @@ void session_cache_free(struct session_cache *c)
         return;
     for (size_t i = 0; i < SESSION_CACHE_SLOTS; i++) {
         free(c->slots[i].name);
-        SSL_SESSION_free(c->slots[i].session);
+        c->ops->release(c->slots[i].session);
     }
     pthread_mutex_destroy(&c->lock);
     free(c);
@@ -68,22 +71,18 @@ static struct slot *slot_for(struct session_cache *c, const char *name, int *fou
     return victim;
 }
 
-void session_cache_put(struct session_cache *c, const char *name, SSL_SESSION *sess)
+void session_cache_put(struct session_cache *c, const char *name, void *sess)
 {
-    if (!SSL_SESSION_is_resumable(sess)) {
-        SSL_SESSION_free(sess);
-        return;
-    }
     char *copy = NULL;
     pthread_mutex_lock(&c->lock);
     int found;
     struct slot *s = slot_for(c, name, &found);
     if (!found && !(copy = strdup(name))) {
         pthread_mutex_unlock(&c->lock);
-        SSL_SESSION_free(sess);
+        c->ops->release(sess);
         return;
     }
-    SSL_SESSION *old = s->session;
+    void *old = s->session;
     if (!found) {
         free(s->name);
         s->name = copy;
@@ -91,21 +90,28 @@ void session_cache_put(struct session_cache *c, const char *name, SSL_SESSION *s
     s->session = sess;
     s->stamp = ++c->clock;
     pthread_mutex_unlock(&c->lock);
-    SSL_SESSION_free(old);
+    c->ops->release(old);
 }
 
-SSL_SESSION *session_cache_get(struct session_cache *c, const char *name)
+void *session_cache_get(struct session_cache *c, const char *name)
 {
-    SSL_SESSION *held = NULL;
+    void *held = NULL, *copy = NULL;
     pthread_mutex_lock(&c->lock);
     int found;
     struct slot *s = slot_for(c, name, &found);
-    if (found && s->session && SSL_SESSION_up_ref(s->session))
-        held = s->session;
+    if (found && s->session) {
+        if (c->ops->hold)
+            held = c->ops->hold(s->session);
+        else
+            copy = c->ops->copy(s->session);
+    }
     pthread_mutex_unlock(&c->lock);
-    /* Copied outside the lock: the remembered session is never given to a connection, so
-     * nothing changes it meanwhile, and other threads need not wait for the copy. */
-    SSL_SESSION *copy = held ? SSL_SESSION_dup(held) : NULL;
-    SSL_SESSION_free(held);
+    /* Copied outside the lock where the session can be held: the remembered session is never
+     * given to a connection, so nothing changes it meanwhile, and other threads need not wait
+     * for the copy. */
+    if (held) {
+        copy = c->ops->copy(held);
+        c->ops->release(held);
+    }
     return copy;
 }

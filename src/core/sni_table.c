@@ -1,11 +1,9 @@
-/* sni: the name -> chain-set table of a server context, built from the leaves' names. */
+/* sni_table: the name -> chain-set table of a server context, built from the leaves' names. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/x509v3.h>
-
 #include "core/error.h"
-#include "sni.h"
+#include "sni_table.h"
 
 struct sni_entry {
     char *name; /* lower case; for wildcards the part after "*." */
@@ -25,22 +23,10 @@ struct name_ref {
     uint32_t chain;
 };
 
-struct name_list {
+struct sni_names {
     struct name_ref *v;
     size_t n, cap;
 };
-
-static int key_type(const EVP_PKEY *key)
-{
-    switch (EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_RSA: return 0;
-    case EVP_PKEY_RSA_PSS: return 1;
-    case EVP_PKEY_EC: return 2;
-    case EVP_PKEY_ED25519: return 3;
-    case EVP_PKEY_ED448: return 4;
-    default: return 5;
-    }
-}
 
 static void set_add(struct cert_set *s, uint32_t chain, int type)
 {
@@ -67,9 +53,7 @@ static size_t name_normalize(const char *name, size_t len, char *out)
     return len;
 }
 
-/* Records one certificate name. Returns -1 when out of memory; names that cannot select
- * (partial wildcards such as "a*.example.net") are skipped. */
-static int names_add(struct name_list *l, const char *raw, size_t raw_len, uint32_t chain)
+int sni_names_add(struct sni_names *l, uint32_t chain, const char *raw, size_t raw_len)
 {
     char norm[SNI_NAME_MAX + 1];
     size_t len = name_normalize(raw, raw_len, norm);
@@ -95,44 +79,6 @@ static int names_add(struct name_list *l, const char *raw, size_t raw_len, uint3
     return 0;
 }
 
-static int names_from_san(GENERAL_NAMES *gens, struct name_list *l, uint32_t chain)
-{
-    for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        if (g->type != GEN_DNS)
-            continue;
-        const ASN1_STRING *s = g->d.dNSName;
-        if (names_add(l, (const char *)ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s),
-                      chain) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int names_from_cn(X509 *leaf, struct name_list *l, uint32_t chain)
-{
-    const X509_NAME *subject = X509_get_subject_name(leaf);
-    int idx = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-    if (idx < 0)
-        return 0;
-    unsigned char *utf8 = NULL;
-    int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject,
-                                                                                      idx)));
-    int rc = len > 0 ? names_add(l, (const char *)utf8, (size_t)len, chain) : 0;
-    OPENSSL_free(utf8);
-    return rc;
-}
-
-static int names_of_leaf(X509 *leaf, struct name_list *l, uint32_t chain)
-{
-    GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
-    if (!gens)
-        return names_from_cn(leaf, l, chain);
-    int rc = names_from_san(gens, l, chain);
-    GENERAL_NAMES_free(gens);
-    return rc;
-}
-
 static int ref_compare(const void *pa, const void *pb)
 {
     const struct name_ref *a = pa, *b = pb;
@@ -150,14 +96,16 @@ static int entry_compare(const void *key, const void *pe)
 }
 
 /* Turns the sorted references into entries, one per distinct name, taking over the names. */
-static int entries_merge(struct sni_table *t, struct name_list *l,
-                         const struct resolved_chain *chains)
+static int entries_merge(struct sni_table *t, struct sni_names *l,
+                         const enum sni_key_type *key_types, size_t n_chains)
 {
     t->exact = calloc(l->n ? l->n : 1, sizeof *t->exact);
     if (!t->exact)
         return -1;
     for (size_t i = 0; i < l->n; i++) {
         struct name_ref *r = &l->v[i];
+        if (r->chain >= n_chains)
+            continue;
         size_t *count = r->wildcard ? &t->n_wild : &t->n_exact;
         struct sni_entry *base = r->wildcard ? t->exact + t->n_exact : t->exact;
         struct sni_entry *last = *count ? &base[*count - 1] : NULL;
@@ -166,22 +114,35 @@ static int entries_merge(struct sni_table *t, struct name_list *l,
             last->name = r->name;
             r->name = NULL;
         }
-        set_add(&last->set, r->chain, key_type(chains[r->chain].key));
+        set_add(&last->set, r->chain, (int)key_types[r->chain]);
     }
     t->wild = t->exact + t->n_exact; /* exact names sort before wildcards */
     return 0;
 }
 
-static void names_free(struct name_list *l)
+struct sni_names *sni_names_new(void) { return calloc(1, sizeof(struct sni_names)); }
+
+/* Frees the names the list still owns and empties it. */
+static void names_clear(struct sni_names *l)
 {
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i].name);
     free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+void sni_names_free(struct sni_names *l)
+{
+    if (!l)
+        return;
+    names_clear(l);
+    free(l);
 }
 
 /* The default set: the one chain 0's first name selects, else chain 0 alone. */
 static void fallback_choose(struct sni_table *t, const char *first_name, int first_wild,
-                            const struct resolved_chain *chains)
+                            const enum sni_key_type *key_types)
 {
     const struct sni_entry *e = NULL;
     if (first_name)
@@ -192,31 +153,35 @@ static void fallback_choose(struct sni_table *t, const char *first_name, int fir
         return;
     }
     memset(&t->fallback, 0, sizeof t->fallback);
-    set_add(&t->fallback, 0, key_type(chains[0].key));
+    set_add(&t->fallback, 0, (int)key_types[0]);
 }
 
-unitls_status sni_table_build(const struct resolved_chain *chains, size_t n,
-                              struct sni_table **out, unitls_error *err)
+/* The first name of chain 0, which chooses the default set. */
+static int first_name_of_chain0(const struct sni_names *l, char **name, int *wild)
 {
-    struct name_list l = {NULL, 0, 0};
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].chain == 0) {
+            *wild = l->v[i].wildcard;
+            return (*name = strdup(l->v[i].name)) ? 0 : -1;
+        }
+    return 0;
+}
+
+unitls_status sni_table_build(struct sni_names *l, const enum sni_key_type *key_types,
+                              size_t n_chains, struct sni_table **out, unitls_error *err)
+{
     struct sni_table *t = calloc(1, sizeof *t);
-    int rc = t ? 0 : -1;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = names_of_leaf(chains[i].leaf, &l, (uint32_t)i);
     char *first_name = NULL;
     int first_wild = 0;
-    if (rc == 0 && l.n > 0 && l.v[0].chain == 0) {
-        rc = (first_name = strdup(l.v[0].name)) ? 0 : -1;
-        first_wild = l.v[0].wildcard;
-    }
+    int rc = t ? first_name_of_chain0(l, &first_name, &first_wild) : -1;
     if (rc == 0) {
-        qsort(l.v, l.n, sizeof *l.v, ref_compare);
-        rc = entries_merge(t, &l, chains);
+        qsort(l->v, l->n, sizeof *l->v, ref_compare);
+        rc = entries_merge(t, l, key_types, n_chains);
     }
     if (rc == 0)
-        fallback_choose(t, first_name, first_wild, chains);
+        fallback_choose(t, first_name, first_wild, key_types);
     free(first_name);
-    names_free(&l);
+    names_clear(l);
     if (rc != 0) {
         sni_table_free(t);
         return error_set(err, UNITLS_ERR_NOMEM, 0, "server names: out of memory");
@@ -254,4 +219,26 @@ void sni_table_free(struct sni_table *t)
         free(t->exact[i].name);
     free(t->exact);
     free(t);
+}
+
+int cert_set_equal(const struct cert_set *a, const struct cert_set *b)
+{
+    return a->n == b->n && memcmp(a->chain, b->chain, a->n * sizeof a->chain[0]) == 0;
+}
+
+const char *sni_extension_host_name(const uint8_t *ext, size_t len, size_t *name_len)
+{
+    if (len < 2 || (size_t)((ext[0] << 8) | ext[1]) != len - 2)
+        return NULL;
+    for (size_t i = 2; i + 3 <= len;) {
+        size_t n = (size_t)((ext[i + 1] << 8) | ext[i + 2]);
+        if (i + 3 + n > len)
+            return NULL;
+        if (ext[i] == 0) /* host_name */ {
+            *name_len = n;
+            return (const char *)ext + i + 3;
+        }
+        i += 3 + n;
+    }
+    return NULL;
 }

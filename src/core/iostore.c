@@ -1,13 +1,10 @@
-/* iostore: the incoming and outgoing byte stores of a buffer, and the BIO through which OpenSSL
- * reads the one and writes the other. See iostore.h for the bounds and the memory policy. */
+/* iostore: the incoming and outgoing byte stores of a buffer. See iostore.h for the bounds and
+ * the memory policy. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "iostore.h"
 
-/* A fixed BIO type: BIO_get_new_index() hands out a process-wide counter that would run out
- * of its 8 bits after enough context reloads. The type only matters to BIO_find_type(). */
-#define IOSTORE_BIO_TYPE ((BIO_TYPE_START + 17) | BIO_TYPE_SOURCE_SINK)
 #define OUTGOING_MIN_ALLOC 4096u
 
 size_t iostore_in_len(const struct iostore *io) { return io->in_end - io->in_start; }
@@ -153,96 +150,26 @@ void iostore_release(struct iostore *io)
     memset(io, 0, sizeof *io);
 }
 
-/* --- the BIO ------------------------------------------------------------------------------ */
-
-static int bio_read(BIO *bio, char *dst, size_t cap, size_t *readbytes)
+size_t iostore_in_take(struct iostore *io, void *dst, size_t cap)
 {
-    struct iostore *io = BIO_get_data(bio);
-    BIO_clear_retry_flags(bio);
     size_t n = iostore_in_len(io);
-    if (n == 0) {
-        /* At the transport's EOF a read fails without retry and BIO_eof() says so: OpenSSL
-         * then reports an unexpected EOF, which the buffer turns into RAGGED_EOF. */
-        if (!io->eof)
-            BIO_set_retry_read(bio);
-        *readbytes = 0;
-        return 0;
-    }
     if (n > cap)
         n = cap;
+    if (n == 0)
+        return 0;
     memcpy(dst, io->in + io->in_start, n);
     io->in_start += n;
     in_release_if_empty(io);
-    *readbytes = n;
-    return 1;
+    return n;
 }
 
-/* Never asks OpenSSL to retry: the buffer bounds what it hands to SSL_write instead, so a
- * record once built is always stored whole and write's count stays exact. */
-static int bio_write(BIO *bio, const char *data, size_t len, size_t *written)
+int iostore_out_append(struct iostore *io, const void *data, size_t len)
 {
-    struct iostore *io = BIO_get_data(bio);
-    BIO_clear_retry_flags(bio);
     if (out_make_room(io, len) != 0) {
         io->out_of_memory = 1;
-        *written = 0;
-        return 0;
+        return -1;
     }
     memcpy(io->out + io->out_end, data, len);
     io->out_end += len;
-    *written = len;
-    return 1;
-}
-
-static long bio_ctrl(BIO *bio, int cmd, long num, void *ptr)
-{
-    (void)num;
-    (void)ptr;
-    const struct iostore *io = BIO_get_data(bio);
-    switch (cmd) {
-    case BIO_CTRL_FLUSH:
-        return 1;
-    case BIO_CTRL_EOF:
-        return io->eof && iostore_in_len(io) == 0;
-    case BIO_CTRL_PENDING:
-        return (long)iostore_in_len(io);
-    case BIO_CTRL_WPENDING:
-        return (long)iostore_out_len(io);
-    default:
-        return 0;
-    }
-}
-
-static int bio_create(BIO *bio)
-{
-    BIO_set_init(bio, 1);
-    return 1;
-}
-
-static int bio_destroy(BIO *bio)
-{
-    BIO_set_data(bio, NULL);
-    return 1;
-}
-
-BIO_METHOD *iostore_method_new(void)
-{
-    BIO_METHOD *m = BIO_meth_new(IOSTORE_BIO_TYPE, "unitls iostore");
-    if (!m)
-        return NULL;
-    if (!BIO_meth_set_read_ex(m, bio_read) || !BIO_meth_set_write_ex(m, bio_write) ||
-        !BIO_meth_set_ctrl(m, bio_ctrl) || !BIO_meth_set_create(m, bio_create) ||
-        !BIO_meth_set_destroy(m, bio_destroy)) {
-        BIO_meth_free(m);
-        return NULL;
-    }
-    return m;
-}
-
-BIO *iostore_bio_new(BIO_METHOD *method, struct iostore *io)
-{
-    BIO *bio = BIO_new(method);
-    if (bio)
-        BIO_set_data(bio, io);
-    return bio;
+    return 0;
 }

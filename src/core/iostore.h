@@ -1,13 +1,14 @@
-/* iostore: a buffer's two byte stores (ciphertext from and for the network) and the BIO that
- * connects them to OpenSSL.
+/* iostore: a buffer's two byte stores (ciphertext from and for the network), shared by every
+ * implementation: each connects them to its TLS library (OpenSSL through a BIO, iobio.h;
+ * GnuTLS through its pull and push functions) with iostore_in_take and iostore_out_append.
  *
  * Incoming: one linear store of at most IOSTORE_INCOMING_LIMIT bytes. Data that does not fit
- * is refused whole (UNITLS_WANT_READ), as PEP 748 asks. OpenSSL drains the store through the
- * BIO's read callback into its own record buffer, also taking partial records, so any bound of
+ * is refused whole (UNITLS_WANT_READ), as PEP 748 asks. The TLS library drains the store through
+ * iostore_in_take into its own record buffer, also taking partial records, so any bound of
  * at least one byte makes progress; two records of the largest size TLS 1.2 allows let a caller
  * hand over large reads at once.
  *
- * Outgoing: a linear store that OpenSSL fills through the BIO's write callback and the caller
+ * Outgoing: a linear store that the TLS library fills through iostore_out_append and the caller
  * drains (copying, or peek/consume in place). It grows as needed; the buffer stops taking
  * plaintext while it holds IOSTORE_OUTGOING_HIGH_WATER bytes or more.
  *
@@ -16,13 +17,12 @@
  * incoming bytes and per drained outgoing flight, never one per record of a batch.
  *
  * A store belongs to one buffer and so to one thread at a time. */
-#ifndef UNITLS_OPENSSL_IOSTORE_H
-#define UNITLS_OPENSSL_IOSTORE_H
+#ifndef UNITLS_CORE_IOSTORE_H
+#define UNITLS_CORE_IOSTORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/bio.h>
 #include <unitls/status.h>
 
 /* Two TLS 1.2 records of the largest allowed size (header, 2^14 plaintext, 2048 expansion). */
@@ -38,12 +38,6 @@ struct iostore {
     int eof;            /* the transport ended: no byte will follow in_end */
     int out_of_memory;  /* the write callback could not grow the outgoing store */
 };
-
-/* The BIO method over an iostore. One per context: created at context init, freed at fini
- * after the last buffer (buffers hold a context reference). NULL when out of memory. */
-BIO_METHOD *iostore_method_new(void);
-/* A BIO reading from and writing to io (borrowed; io must outlive the BIO). */
-BIO *iostore_bio_new(BIO_METHOD *method, struct iostore *io);
 
 size_t iostore_in_len(const struct iostore *io);
 size_t iostore_out_len(const struct iostore *io);
@@ -65,6 +59,13 @@ size_t iostore_take(struct iostore *io, void *dst, size_t cap);
 void iostore_peek(const struct iostore *io, const uint8_t **ptr, size_t *len);
 /* Drops n outgoing bytes; UNITLS_ERR_INVALID when fewer are buffered. */
 unitls_status iostore_consume(struct iostore *io, size_t n);
+
+/* The TLS library's side. Moves up to cap incoming bytes into dst; returns the count (0 when
+ * the store is empty: the caller tells "wait for more" from "transport ended" by io->eof). */
+size_t iostore_in_take(struct iostore *io, void *dst, size_t cap);
+/* Stores len outgoing bytes whole; -1 when the store cannot grow (io->out_of_memory is then
+ * set, so the buffer reports UNITLS_ERR_NOMEM rather than a TLS error). */
+int iostore_out_append(struct iostore *io, const void *data, size_t len);
 
 void iostore_release(struct iostore *io);
 

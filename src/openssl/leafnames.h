@@ -1,0 +1,14 @@
+/* leafnames: the server-name table (core/sni_table.h) of a server's resolved chains: each
+ * leaf's DNS subjectAltNames, or its subject CN when it has no subjectAltName extension, and
+ * its key type as OpenSSL reports it. */
+#ifndef UNITLS_OPENSSL_LEAFNAMES_H
+#define UNITLS_OPENSSL_LEAFNAMES_H
+
+#include "core/sni_table.h"
+#include "resolve.h"
+
+/* UNITLS_ERR_NOMEM on failure; n >= 1. */
+unitls_status leafnames_table_build(const struct resolved_chain *chains, size_t n,
+                                    struct sni_table **out, unitls_error *err);
+
+#endif
