@@ -6,7 +6,17 @@
  * configuration that uses it is built: the configuration keeps that snapshot (content and its
  * SHA-256 digest), so a file replaced in place makes an unequal configuration on the next
  * build. All objects are immutable and reference counted (atomic); _unref frees at zero. Key
- * material is wiped when freed. */
+ * material is wiped when freed.
+ *
+ * What an id means depends on the implementation that builds a context from it (each says so
+ * in unitls_implementation_description, and refuses an id it cannot load when the
+ * configuration is validated or a context built):
+ *   openssl  an OSSL_STORE URI: "file:/path" always; "pkcs11:..." and other schemes where the
+ *            OpenSSL configuration loads a provider or engine that registers them.
+ *   gnutls   a PKCS#11 URI ("pkcs11:token=...;object=..."), through GnuTLS's p11-kit support;
+ *            a trust store id may also name a PKCS#11 token holding CA certificates.
+ * Neither prompts: a PIN, when one is needed, is part of the URI ("?pin-value=...") or of the
+ * module's configuration, and messages never show an id's bytes after '?'. */
 #ifndef UNITLS_CREDENTIALS_H
 #define UNITLS_CREDENTIALS_H
 

@@ -175,7 +175,8 @@ unitls_status sni_table_build(struct sni_names *l, const enum sni_key_type *key_
     int first_wild = 0;
     int rc = t ? first_name_of_chain0(l, &first_name, &first_wild) : -1;
     if (rc == 0) {
-        qsort(l->v, l->n, sizeof *l->v, ref_compare);
+        if (l->n > 1)
+            qsort(l->v, l->n, sizeof *l->v, ref_compare);
         rc = entries_merge(t, l, key_types, n_chains);
     }
     if (rc == 0)

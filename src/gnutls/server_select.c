@@ -1,0 +1,134 @@
+/* server_select: the server's decisions on a ClientHello (chains by server name, ALPN by the
+ * server's preference) and the certificate retrieve callback (the chain the client can use). */
+#include <string.h>
+
+#include "core/tls_params.h"
+#include "hello.h"
+#include "server_state.h"
+#include "tlsbuffer.h"
+
+static uint8_t kx_family(gnutls_kx_algorithm_t kx)
+{
+    switch (kx) {
+    case GNUTLS_KX_ECDHE_ECDSA: return GTLS_KX_ECDSA;
+    case GNUTLS_KX_ECDHE_RSA:
+    case GNUTLS_KX_DHE_RSA:
+    case GNUTLS_KX_RSA: return GTLS_KX_RSA;
+    default: return 0;
+    }
+}
+
+/* The key exchange families of the client's TLS 1.2 suites that this context enables. */
+static uint8_t offered_kx(const struct server_state *st, const uint8_t *suites, size_t len)
+{
+    uint8_t mask = 0;
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        const struct gtls_suite *s =
+            gtls_priority_find(&st->priority, (uint16_t)((suites[i] << 8) | suites[i + 1]));
+        if (s && !s->tls13)
+            mask |= kx_family(s->kx);
+    }
+    return mask;
+}
+
+/* Offers GnuTLS exactly the protocol the core's rule picks, so GnuTLS can only agree. */
+static int alpn_choose(const struct server_state *st, gnutls_session_t session,
+                       const struct client_hello *h)
+{
+    const uint8_t *name = NULL;
+    uint8_t len = 0;
+    if (!st->alpn || !h->alpn ||
+        !tls_params_alpn_select(st->alpn, st->alpn_len, h->alpn, h->alpn_len, &name, &len))
+        return 0;
+    gnutls_datum_t chosen = {(unsigned char *)name, len};
+    return gnutls_alpn_set_protocols(session, &chosen, 1, 0);
+}
+
+int gtls_server_on_client_hello(gnutls_session_t session, unsigned htype, unsigned when,
+                                unsigned incoming, const gnutls_datum_t *msg)
+{
+    (void)htype;
+    (void)when;
+    (void)incoming;
+    struct gtls_buffer *b = gtls_buffer_of(session);
+    const struct server_state *st = b->state;
+    struct client_hello h;
+    if (b->certs || client_hello_parse(msg->data, msg->size, &h) != 0)
+        return 0; /* a second ClientHello (after HelloRetryRequest), or GnuTLS's to refuse */
+    size_t name_len = 0;
+    const char *name = h.server_name
+                           ? sni_extension_host_name(h.server_name, h.server_name_len, &name_len)
+                           : NULL;
+    if (name)
+        gtls_buffer_set_server_name(b, name, name_len);
+    b->certs = sni_table_select(st->chains.sni, name, name_len);
+    b->client_kx = offered_kx(st, h.suites, h.suites_len);
+    return alpn_choose(st, session, &h);
+}
+
+/* A signature scheme the client offers fits pk (no list, as in TLS 1.2 without the extension:
+ * the defaults, which cover every key type GnuTLS serves). */
+static int signature_fits(gnutls_session_t session, gnutls_pk_algorithm_t pk)
+{
+    gnutls_sign_algorithm_t alg;
+    unsigned i = 0;
+    for (; gnutls_sign_algorithm_get_requested(session, i, &alg) == 0; i++)
+        if (gnutls_sign_supports_pk_algorithm(alg, pk))
+            return 1;
+    return i == 0;
+}
+
+static int usable(const struct gtls_buffer *b, const struct gtls_chain *c)
+{
+    gnutls_pk_algorithm_t pk = gtls_chain_pk(c);
+    if (!signature_fits(b->session, pk))
+        return 0;
+    if (gnutls_protocol_get_version(b->session) == GNUTLS_TLS1_3)
+        return 1;
+    switch (pk) {
+    case GNUTLS_PK_ECDSA:
+    case GNUTLS_PK_EDDSA_ED25519:
+    case GNUTLS_PK_EDDSA_ED448: return (b->client_kx & GTLS_KX_ECDSA) != 0;
+    case GNUTLS_PK_RSA:
+    case GNUTLS_PK_RSA_PSS: return (b->client_kx & GTLS_KX_RSA) != 0;
+    default: return 1;
+    }
+}
+
+/* The set's chain to serve: by key type preference, the first the client can use; else the
+ * first configured (GnuTLS then fails the handshake for want of a usable one). */
+static const struct gtls_chain *chain_choose(const struct server_state *st,
+                                             const struct gtls_buffer *b,
+                                             const struct cert_set *set)
+{
+    static const enum sni_key_type preference[] = {SNI_KEY_ECDSA,   SNI_KEY_RSA,
+                                                   SNI_KEY_RSA_PSS, SNI_KEY_ED25519,
+                                                   SNI_KEY_ED448,   SNI_KEY_OTHER};
+    for (size_t p = 0; p < sizeof preference / sizeof preference[0]; p++) {
+        if (!(set->types & (1u << preference[p])))
+            continue;
+        for (size_t i = 0; i < set->n; i++) {
+            const struct gtls_chain *c = st->chains.chain[set->chain[i]];
+            if (gtls_chain_key_type(c) == preference[p] && usable(b, c))
+                return c;
+        }
+    }
+    return st->chains.chain[set->chain[0]];
+}
+
+int gtls_server_retrieve(gnutls_session_t session, const struct gnutls_cert_retr_st *info,
+                         gnutls_pcert_st **certs, unsigned *n_certs, gnutls_ocsp_data_st **ocsp,
+                         unsigned *n_ocsp, gnutls_privkey_t *key, unsigned *flags)
+{
+    (void)info;
+    const struct gtls_buffer *b = gtls_buffer_of(session);
+    const struct server_state *st = b->state;
+    const struct cert_set *set = b->certs ? b->certs : sni_table_default(st->chains.sni);
+    const struct gtls_chain *c = chain_choose(st, b, set);
+    *certs = gtls_chain_pcerts(c, n_certs);
+    *key = gtls_chain_key(c);
+    *ocsp = NULL;
+    *n_ocsp = 0;
+    *flags = 0; /* the chain is the context's: GnuTLS must not free it */
+    return 0;
+}

@@ -1,0 +1,490 @@
+/* tlsbuffer: the unitls_buffer operations on top of a GnuTLS session. Nothing here allocates
+ * per record: GnuTLS writes each record once into the outgoing store and reads the incoming
+ * store directly. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "tls_error.h"
+#include "tlsbuffer.h"
+
+#define MAX_PLAINTEXT_RECORD 16384u
+#define RECORD_OVERHEAD_ROOM 64u /* header, explicit nonce, tag, content type: with margin */
+#define RETRIES 64               /* warnings and refused renegotiations before giving up */
+
+static struct gtls_buffer *self(unitls_buffer *b) { return (struct gtls_buffer *)b; }
+
+static const struct gtls_buffer *cself(const unitls_buffer *b)
+{
+    return (const struct gtls_buffer *)b;
+}
+
+/* WANT_READ and WANT_WRITE are frequent: fill the last error without formatting. */
+static unitls_status want(struct gtls_buffer *b, unitls_status status)
+{
+    static const char read_msg[] = "more incoming data is needed";
+    static const char write_msg[] = "outgoing data must be drained first";
+    const char *msg = status == UNITLS_WANT_READ ? read_msg : write_msg;
+    b->base.last_error.status = status;
+    b->base.last_error.impl_code = 0;
+    memcpy(b->base.last_error.message, msg,
+           status == UNITLS_WANT_READ ? sizeof read_msg : sizeof write_msg);
+    return status;
+}
+
+/* The outcome of a failed GnuTLS call; fatal outcomes stick to the buffer and are told to the
+ * peer. */
+static unitls_status fail(struct gtls_buffer *b, int code, const char *what)
+{
+    if (code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED)
+        return want(b, UNITLS_WANT_READ);
+    struct gtls_failure f = {b->session, code, b->io.eof, b->io.out_of_memory, b->verify_status};
+    unitls_status st = gtls_error_from_call(&f, what, &b->base.last_error);
+    if (st != UNITLS_WANT_READ && st != UNITLS_WANT_WRITE) {
+        b->fatal = st;
+        gtls_error_alert_peer(b->session, code, b->verify_status);
+    }
+    return st;
+}
+
+static unitls_status invalid(struct gtls_buffer *b, const char *what)
+{
+    return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0, "%s", what);
+}
+
+/* --- transport: GnuTLS's pull and push over the iostore --- */
+
+static ssize_t transport_pull(gnutls_transport_ptr_t ptr, void *dst, size_t cap)
+{
+    struct gtls_buffer *b = ptr;
+    size_t n = iostore_in_take(&b->io, dst, cap);
+    if (n > 0)
+        return (ssize_t)n;
+    if (b->io.eof)
+        return 0;
+    gnutls_transport_set_errno(b->session, EAGAIN);
+    return -1;
+}
+
+/* Never asks GnuTLS to retry: a record once built is stored whole, or the store records that
+ * it ran out of memory. */
+static ssize_t transport_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
+{
+    struct gtls_buffer *b = ptr;
+    if (iostore_out_append(&b->io, data, len) != 0) {
+        gnutls_transport_set_errno(b->session, ENOMEM);
+        return -1;
+    }
+    return (ssize_t)len;
+}
+
+/* GnuTLS asks this instead of polling a file descriptor: data is ready, or the end is. */
+static int transport_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+    (void)ms;
+    const struct gtls_buffer *b = ptr;
+    if (iostore_in_len(&b->io) > 0 || b->io.eof)
+        return 1;
+    gnutls_transport_set_errno(b->session, EAGAIN);
+    return 0;
+}
+
+/* --- the operations --- */
+
+/* GnuTLS says "again" after a record that carried no data for the caller (a TLS 1.3 ticket,
+ * a warning) even when the next record already waits in the store; only an empty store means
+ * that incoming bytes are needed. */
+static int worth_retrying(const struct gtls_buffer *b, ssize_t r)
+{
+    return r == GNUTLS_E_WARNING_ALERT_RECEIVED || r == GNUTLS_E_INTERRUPTED ||
+           r == GNUTLS_E_REHANDSHAKE || (r == GNUTLS_E_AGAIN && iostore_in_len(&b->io) > 0);
+}
+
+static unitls_status handshake_finish(struct gtls_buffer *b)
+{
+    b->handshake_done = 1;
+    b->cipher_id = gtls_priority_negotiated(b->priority, b->session);
+    int r = b->after_handshake ? b->after_handshake(b) : 0;
+    return r < 0 ? fail(b, r, "handshake") : UNITLS_OK;
+}
+
+static unitls_status op_do_handshake(unitls_buffer *base)
+{
+    struct gtls_buffer *b = self(base);
+    if (b->fatal != UNITLS_OK)
+        return b->fatal;
+    if (b->handshake_done)
+        return UNITLS_OK;
+    int r = GNUTLS_E_AGAIN;
+    for (unsigned i = 0; i < RETRIES; i++) {
+        r = gnutls_handshake(b->session);
+        if (!worth_retrying(b, r))
+            break;
+    }
+    return r == 0 ? handshake_finish(b) : fail(b, r, "handshake");
+}
+
+static int op_handshake_done(const unitls_buffer *base) { return cself(base)->handshake_done; }
+
+/* A peer's renegotiation request (TLS 1.2) is refused; the connection goes on. */
+static void refuse_renegotiation(struct gtls_buffer *b)
+{
+    gnutls_alert_send(b->session, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+}
+
+/* One gnutls_record_recv, retried as above: bytes (> 0), 0 at close_notify, or a code. */
+static ssize_t record_recv(struct gtls_buffer *b, void *dst, size_t cap)
+{
+    ssize_t r = GNUTLS_E_AGAIN;
+    for (unsigned i = 0; i < RETRIES; i++) {
+        r = gnutls_record_recv(b->session, dst, cap);
+        if (r == GNUTLS_E_REHANDSHAKE)
+            refuse_renegotiation(b);
+        if (!worth_retrying(b, r))
+            break;
+    }
+    return r;
+}
+
+static unitls_status op_read(unitls_buffer *base, void *dst, size_t cap, size_t *n)
+{
+    struct gtls_buffer *b = self(base);
+    if (b->peer_closed) {
+        *n = 0;
+        return UNITLS_OK;
+    }
+    if (b->fatal != UNITLS_OK)
+        return b->fatal;
+    if (cap == 0)
+        return invalid(b, "read: no room to read into (cap is 0)");
+    if (!b->handshake_done) {
+        unitls_status st = op_do_handshake(base);
+        if (st != UNITLS_OK)
+            return st;
+    }
+    ssize_t r = record_recv(b, dst, cap);
+    if (r >= 0) {
+        b->peer_closed = r == 0;
+        *n = (size_t)r;
+        return UNITLS_OK;
+    }
+    return fail(b, (int)r, "read");
+}
+
+/* How much of len to take now (the store is below the high-water mark): at most what keeps
+ * it near the mark, but at least a full record so records stay large. */
+static size_t write_chunk(const struct gtls_buffer *b, size_t len)
+{
+    size_t queued = iostore_out_len(&b->io);
+    size_t room = IOSTORE_OUTGOING_HIGH_WATER - queued;
+    size_t chunk = len < room ? len : room;
+    if (chunk < MAX_PLAINTEXT_RECORD)
+        chunk = len < MAX_PLAINTEXT_RECORD ? len : MAX_PLAINTEXT_RECORD;
+    return chunk;
+}
+
+/* Encrypts chunk bytes, record by record, into room reserved at once. */
+static unitls_status write_records(struct gtls_buffer *b, const uint8_t *src, size_t chunk,
+                                   size_t *n)
+{
+    size_t records = chunk / MAX_PLAINTEXT_RECORD + 1;
+    if (iostore_out_prepare(&b->io, chunk + records * RECORD_OVERHEAD_ROOM) != 0)
+        return error_set(&b->base.last_error, UNITLS_ERR_NOMEM, 0, "write: out of memory");
+    size_t taken = 0;
+    while (taken < chunk) {
+        ssize_t r = gnutls_record_send(b->session, src + taken, chunk - taken);
+        if (r == GNUTLS_E_INTERRUPTED)
+            continue;
+        if (r < 0) {
+            unitls_status st = fail(b, (int)r, "write");
+            if (taken == 0)
+                return st;
+            break; /* what was taken is reported; the failure sticks for the next call */
+        }
+        taken += (size_t)r;
+    }
+    *n = taken;
+    return UNITLS_OK;
+}
+
+static unitls_status op_write(unitls_buffer *base, const void *src, size_t len, size_t *n)
+{
+    struct gtls_buffer *b = self(base);
+    if (b->fatal != UNITLS_OK)
+        return b->fatal;
+    if (b->shutdown_sent)
+        return invalid(b, "write: the connection was shut down");
+    if (!b->handshake_done) {
+        unitls_status st = op_do_handshake(base);
+        if (st != UNITLS_OK)
+            return st;
+    }
+    if (iostore_out_len(&b->io) >= IOSTORE_OUTGOING_HIGH_WATER)
+        return want(b, UNITLS_WANT_WRITE);
+    if (len == 0) {
+        *n = 0;
+        return UNITLS_OK;
+    }
+    return write_records(b, src, write_chunk(b, len), n);
+}
+
+/* Once our close_notify is out, waits for the peer's. Application data the peer still sends
+ * is read and dropped (a caller that wants it reads before calling shutdown again). */
+static unitls_status shutdown_await_peer(struct gtls_buffer *b)
+{
+    unsigned char scratch[4096];
+    ssize_t r;
+    while ((r = record_recv(b, scratch, sizeof scratch)) > 0)
+        ;
+    gnutls_memset(scratch, 0, sizeof scratch);
+    if (r == 0) {
+        b->peer_closed = 1;
+        return UNITLS_OK;
+    }
+    return fail(b, (int)r, "shutdown");
+}
+
+static unitls_status op_shutdown(unitls_buffer *base)
+{
+    struct gtls_buffer *b = self(base);
+    if (b->fatal != UNITLS_OK)
+        return b->fatal;
+    if (b->shutdown_sent)
+        return b->peer_closed ? UNITLS_OK : shutdown_await_peer(b);
+    if (!b->handshake_done)
+        return invalid(b, "shutdown: the handshake has not completed");
+    int r = gnutls_bye(b->session, GNUTLS_SHUT_WR);
+    if (r < 0)
+        return fail(b, r, "shutdown");
+    b->shutdown_sent = 1;
+    return b->peer_closed ? UNITLS_OK : shutdown_await_peer(b);
+}
+
+static unitls_status op_process_incoming(unitls_buffer *base, const void *data, size_t len)
+{
+    struct gtls_buffer *b = self(base);
+    if (b->io.eof)
+        return invalid(b, "process_incoming: the transport already reached EOF");
+    unitls_status st = iostore_put(&b->io, data, len);
+    if (st == UNITLS_WANT_READ)
+        return want(b, st);
+    if (st != UNITLS_OK)
+        return error_set(&b->base.last_error, st, 0, "process_incoming: out of memory");
+    return UNITLS_OK;
+}
+
+static unitls_status op_process_incoming_eof(unitls_buffer *base)
+{
+    self(base)->io.eof = 1;
+    return UNITLS_OK;
+}
+
+static size_t op_incoming_bytes_buffered(const unitls_buffer *base)
+{
+    return iostore_in_len(&cself(base)->io);
+}
+
+static size_t op_incoming_limit(const unitls_buffer *base)
+{
+    (void)base;
+    return IOSTORE_INCOMING_LIMIT;
+}
+
+static size_t op_process_outgoing(unitls_buffer *base, void *dst, size_t cap)
+{
+    return iostore_take(&self(base)->io, dst, cap);
+}
+
+static size_t op_outgoing_bytes_buffered(const unitls_buffer *base)
+{
+    return iostore_out_len(&cself(base)->io);
+}
+
+static unitls_status op_incoming_reserve(unitls_buffer *base, uint8_t **ptr, size_t *cap)
+{
+    struct gtls_buffer *b = self(base);
+    if (b->io.eof)
+        return invalid(b, "incoming_reserve: the transport already reached EOF");
+    unitls_status st = iostore_reserve(&b->io, ptr, cap);
+    if (st != UNITLS_OK)
+        return error_set(&b->base.last_error, st, 0, "incoming_reserve: out of memory");
+    return UNITLS_OK;
+}
+
+static unitls_status op_incoming_commit(unitls_buffer *base, size_t n)
+{
+    struct gtls_buffer *b = self(base);
+    if (iostore_commit(&b->io, n) != UNITLS_OK)
+        return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0,
+                         "incoming_commit: %zu bytes exceed the reserved room (or no reserve "
+                         "is outstanding)", n);
+    return UNITLS_OK;
+}
+
+static unitls_status op_outgoing_peek(unitls_buffer *base, const uint8_t **ptr, size_t *len)
+{
+    iostore_peek(&self(base)->io, ptr, len);
+    return UNITLS_OK;
+}
+
+static unitls_status op_outgoing_consume(unitls_buffer *base, size_t n)
+{
+    struct gtls_buffer *b = self(base);
+    if (iostore_consume(&b->io, n) != UNITLS_OK)
+        return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0,
+                         "outgoing_consume: %zu bytes but only %zu are buffered", n,
+                         iostore_out_len(&b->io));
+    return UNITLS_OK;
+}
+
+/* GnuTLS keeps the peer's chain as DER for the session's life: no copy is needed. */
+static unitls_status op_getpeercert(unitls_buffer *base, const uint8_t **der, size_t *len)
+{
+    struct gtls_buffer *b = self(base);
+    unsigned n = 0;
+    const gnutls_datum_t *peers =
+        b->handshake_done ? gnutls_certificate_get_peers(b->session, &n) : NULL;
+    if (!peers || n == 0 || peers[0].size == 0)
+        return invalid(b, "getpeercert: no peer certificate (none sent, or the handshake has "
+                          "not completed)");
+    *der = peers[0].data;
+    *len = peers[0].size;
+    return UNITLS_OK;
+}
+
+static uint16_t op_cipher(const unitls_buffer *base) { return cself(base)->cipher_id; }
+
+static unitls_status op_negotiated_protocol(const unitls_buffer *base, const uint8_t **p,
+                                            size_t *len)
+{
+    const struct gtls_buffer *b = cself(base);
+    gnutls_datum_t proto = {NULL, 0};
+    if (!b->handshake_done || gnutls_alpn_get_selected_protocol(b->session, &proto) < 0 ||
+        proto.size == 0)
+        return UNITLS_ERR_INVALID;
+    *p = proto.data;
+    *len = proto.size;
+    return UNITLS_OK;
+}
+
+static enum unitls_tls_version op_negotiated_tls_version(const unitls_buffer *base)
+{
+    const struct gtls_buffer *b = cself(base);
+    if (!b->handshake_done)
+        return UNITLS_TLS_VERSION_UNSET;
+    switch (gnutls_protocol_get_version(b->session)) {
+    case GNUTLS_TLS1_2: return UNITLS_TLSv1_2;
+    case GNUTLS_TLS1_3: return UNITLS_TLSv1_3;
+    default: return UNITLS_TLS_VERSION_UNSET;
+    }
+}
+
+static const char *op_server_name(const unitls_buffer *base)
+{
+    const struct gtls_buffer *b = cself(base);
+    return b->has_server_name ? b->server_name : NULL;
+}
+
+static int op_session_resumed(const unitls_buffer *base)
+{
+    const struct gtls_buffer *b = cself(base);
+    return b->handshake_done && gnutls_session_is_resumed(b->session);
+}
+
+void gtls_buffer_discard(struct gtls_buffer *b)
+{
+    if (!b)
+        return;
+    if (b->session)
+        gnutls_deinit(b->session);
+    iostore_release(&b->io);
+    free(b);
+}
+
+static void op_free(unitls_buffer *base) { gtls_buffer_discard(self(base)); }
+
+static const struct unitls_buffer_ops buffer_ops = {
+    .do_handshake = op_do_handshake,
+    .handshake_done = op_handshake_done,
+    .read = op_read,
+    .write = op_write,
+    .shutdown = op_shutdown,
+    .process_incoming = op_process_incoming,
+    .process_incoming_eof = op_process_incoming_eof,
+    .incoming_bytes_buffered = op_incoming_bytes_buffered,
+    .incoming_limit = op_incoming_limit,
+    .process_outgoing = op_process_outgoing,
+    .outgoing_bytes_buffered = op_outgoing_bytes_buffered,
+    .incoming_reserve = op_incoming_reserve,
+    .incoming_commit = op_incoming_commit,
+    .outgoing_peek = op_outgoing_peek,
+    .outgoing_consume = op_outgoing_consume,
+    .getpeercert = op_getpeercert,
+    .cipher = op_cipher,
+    .negotiated_protocol = op_negotiated_protocol,
+    .negotiated_tls_version = op_negotiated_tls_version,
+    .server_name = op_server_name,
+    .session_resumed = op_session_resumed,
+    .free = op_free,
+};
+
+static int session_setup(struct gtls_buffer *b, const struct gtls_priority *priority,
+                         gnutls_certificate_credentials_t cred)
+{
+    int r = gnutls_priority_set(b->session, priority->cache);
+    if (r >= 0)
+        r = gnutls_credentials_set(b->session, GNUTLS_CRD_CERTIFICATE, cred);
+    if (r < 0)
+        return r;
+    gnutls_session_set_ptr(b->session, b);
+    gnutls_transport_set_ptr(b->session, b);
+    gnutls_transport_set_pull_function(b->session, transport_pull);
+    gnutls_transport_set_push_function(b->session, transport_push);
+    gnutls_transport_set_pull_timeout_function(b->session, transport_pull_timeout);
+    return 0;
+}
+
+struct gtls_buffer *gtls_buffer_new(unsigned flags, const struct gtls_priority *priority,
+                                    gnutls_certificate_credentials_t cred, const void *state,
+                                    unitls_error *err)
+{
+    struct gtls_buffer *b = calloc(1, sizeof *b);
+    if (!b) {
+        error_set(err, UNITLS_ERR_NOMEM, 0, "buffer: out of memory");
+        return NULL;
+    }
+    b->priority = priority;
+    b->state = state;
+    int r = gnutls_init(&b->session, flags | GNUTLS_NONBLOCK);
+    if (r >= 0)
+        r = session_setup(b, priority, cred);
+    if (r < 0) {
+        error_set(err, r == GNUTLS_E_MEMORY_ERROR ? UNITLS_ERR_NOMEM : UNITLS_ERR_TLS, r,
+                  "buffer: creating the session: %s", gnutls_strerror(r));
+        gtls_buffer_discard(b);
+        return NULL;
+    }
+    return b;
+}
+
+unitls_buffer *gtls_buffer_start(struct gtls_buffer *b, unitls_client_context *client_ctx,
+                                 unitls_server_context *server_ctx)
+{
+    buffer_base_init(&b->base, &buffer_ops, client_ctx, server_ctx);
+    return &b->base;
+}
+
+struct gtls_buffer *gtls_buffer_of(gnutls_session_t session)
+{
+    return gnutls_session_get_ptr(session);
+}
+
+void gtls_buffer_set_server_name(struct gtls_buffer *b, const char *name, size_t len)
+{
+    if (len == 0 || len > SNI_NAME_MAX || memchr(name, '\0', len))
+        return;
+    memcpy(b->server_name, name, len);
+    b->server_name[len] = '\0';
+    b->has_server_name = 1;
+}
