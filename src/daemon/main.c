@@ -77,44 +77,33 @@ static void errors_log(struct settings_errors *errs, const char *when)
 }
 
 /* Loads path and builds every listener's TLS configuration: every file read and digested.
- * The implementation's own checks (keys match their certificates, ...) come with the contexts
+ * settings_load reports an implementation that is not built at its line and column. Each
+ * implementation's own checks (keys match their certificates, ...) come with the contexts
  * runtime_build makes next, which parse only the chains no running context has parsed already;
- * context_failure_log says where those checks failed. 0 with *s and *impl filled; -1 with
- * every error logged. */
-static int config_load(const char *path, const char *when, struct settings *s,
-                       const unitls_implementation **impl)
+ * context_failure_log says where those checks failed. 0 with *s filled; -1 with every error
+ * logged. */
+static int config_load(const char *path, const char *when, struct settings *s)
 {
     struct settings_errors errs = {0};
     if (settings_load(path, s, &errs) != 0) {
         errors_log(&errs, when);
         return -1;
     }
-    const unitls_implementation *found = s->implementation
-                                             ? unitls_implementation_find(s->implementation)
-                                             : unitls_implementation_default();
-    if (!found) {
-        log_error("%s%s: implementation \"%s\" is not compiled in", when, path,
-                  s->implementation);
-        settings_free(s);
-        return -1;
-    }
-    if (settings_build_tls(s, found, SETTINGS_DEFER_VALIDATION, &errs) != 0) {
+    if (settings_build_tls(s, NULL, SETTINGS_DEFER_VALIDATION, &errs) != 0) {
         errors_log(&errs, when);
         settings_free(s);
         return -1;
     }
-    *impl = found;
     return 0;
 }
 
-/* runtime_build failed with reason: where a configuration fails the implementation's checks,
+/* runtime_build failed with reason: where a configuration fails its implementation's checks,
  * every failing entry at its line and column (all listeners, as --check-config would); else
  * the reason itself. */
-static void context_failure_log(const struct settings *s, const unitls_implementation *impl,
-                                const char *when, const char *reason)
+static void context_failure_log(const struct settings *s, const char *when, const char *reason)
 {
     struct settings_errors errs = {0};
-    if (settings_explain_tls(s, impl, &errs) > 0) {
+    if (settings_explain_tls(s, NULL, &errs) > 0) {
         errors_log(&errs, when);
     } else {
         settings_errors_free(&errs);
@@ -186,10 +175,23 @@ static void reload_warn_fixed(const struct daemon *d, const struct settings *s)
         log_warn("reload: stats.listen takes effect at the next start");
 }
 
+/* One line per listener of g: its implementation, and whether its context carried over from
+ * previous (NULL at start-up) or is new. */
+static void listeners_log(const struct generation *g, const struct generation *previous,
+                          const char *when)
+{
+    char text[256];
+    for (size_t i = 0; i < g->n_listeners && log_enabled(LOG_PRIO_INFO); i++) {
+        runtime_listener_describe(g, i, previous, text, sizeof text);
+        log_info("%slistener %s", when, text);
+    }
+}
+
 static void reload_apply(struct daemon *d, const struct settings *s, struct generation *g,
                          const struct runtime_build_report *r, uint64_t started_ms)
 {
     reload_warn_fixed(d, s);
+    listeners_log(g, d->gen, "reload: ");
     log_set_level((int)s->log_level);
     worker_pool_switch(d->pool, g);
     runtime_unref(d->gen);
@@ -208,16 +210,15 @@ static void daemon_reload(struct daemon *d)
     sdnotify_reloading();
     uint64_t started_ms = monotonic_ms();
     struct settings s;
-    const unitls_implementation *impl = NULL;
     struct generation *g = NULL;
-    if (config_load(d->config_path, "reload: ", &s, &impl) == 0) {
+    if (config_load(d->config_path, "reload: ", &s) == 0) {
         char err[512];
         struct runtime_build_report r;
-        g = runtime_build(&s, impl, d->gen, &d->act, &r, err, sizeof err);
+        g = runtime_build(&s, d->gen, &d->act, &r, err, sizeof err);
         if (g)
             reload_apply(d, &s, g, &r, started_ms);
         else
-            context_failure_log(&s, impl, "reload: ", err);
+            context_failure_log(&s, "reload: ", err);
         settings_free(&s);
     }
     if (!g) {
@@ -264,8 +265,7 @@ static void activation_log_unclaimed(const struct activation_set *act)
 /* Binds (or claims) every listening socket and builds the first generation's contexts.
  * Passed sockets no listener claims stay open in d->act: systemd keeps its own copy anyway, so
  * closing ours would not free the port, and a reload that adds the address can claim it. */
-static int daemon_bind(struct daemon *d, const struct settings *s,
-                       const unitls_implementation *impl)
+static int daemon_bind(struct daemon *d, const struct settings *s)
 {
     char err[512];
     if (activation_take(&d->act, err, sizeof err) != 0) {
@@ -273,9 +273,9 @@ static int daemon_bind(struct daemon *d, const struct settings *s,
         return -1;
     }
     struct runtime_build_report r;
-    d->gen = runtime_build(s, impl, NULL, &d->act, &r, err, sizeof err);
+    d->gen = runtime_build(s, NULL, &d->act, &r, err, sizeof err);
     if (!d->gen) {
-        context_failure_log(s, impl, "", err);
+        context_failure_log(s, "", err);
         return -1;
     }
     if (s->has_stats && !(d->stats = stats_open(&s->stats_listen, &d->act, err, sizeof err))) {
@@ -343,8 +343,7 @@ static int daemon_run_setup(struct daemon *d)
 static int daemon_start(struct daemon *d)
 {
     struct settings s;
-    const unitls_implementation *impl = NULL;
-    if (config_load(d->config_path, "", &s, &impl) != 0)
+    if (config_load(d->config_path, "", &s) != 0)
         return -1;
     log_set_level((int)s.log_level);
     d->workers = s.workers ? s.workers : 1;
@@ -352,7 +351,7 @@ static int daemon_start(struct daemon *d)
     if (s.has_stats)
         snprintf(d->stats_listen, sizeof d->stats_listen, "%s", s.stats_listen.text);
     char err[256];
-    int rc = daemon_bind(d, &s, impl);
+    int rc = daemon_bind(d, &s);
     if (rc == 0 && privileges_drop(s.user, s.allow_root, err, sizeof err) != 0) {
         log_error("%s", err);
         rc = -1;
@@ -360,9 +359,11 @@ static int daemon_start(struct daemon *d)
     if (rc == 0)
         rc = daemon_run_setup(d);
     if (rc == 0) {
+        char impls[256];
+        runtime_implementations(d->gen, impls, sizeof impls);
+        listeners_log(d->gen, NULL, "");
         log_notice("unitlsd %s: %zu listeners on %zu sockets, %u workers, %s", PACKAGE_VERSION,
-                   d->gen->n_listeners, d->gen->n_sockets, d->workers,
-                   unitls_implementation_name(impl));
+                   d->gen->n_listeners, d->gen->n_sockets, d->workers, impls);
         char text[256];
         status_text(d, text, sizeof text);
         sdnotify_ready(text);
@@ -422,11 +423,22 @@ static void usage(FILE *out)
             "  -c, --config FILE   configuration file (default: %s)\n"
             "  -t, --check-config  check FILE (certificates and keys included) and exit:\n"
             "                      0 when valid, 1 with every error otherwise; binds nothing\n"
-            "  -V, --version       print the version and exit\n"
+            "  -V, --version       print the versions and the TLS implementations built,\n"
+            "                      then exit\n"
             "  -h, --help          print this help and exit\n\n"
             "Signals: SIGHUP reloads FILE; SIGTERM and SIGINT drain and exit.\n"
             "See unitlsd(8) and unitlsd.yaml(5).\n",
             DEFAULT_CONFIG);
+}
+
+/* The versions, and the implementations built into libunitls, the default first. */
+static void version_print(void)
+{
+    printf("unitlsd %s (libunitls %s)\nimplementations:", PACKAGE_VERSION, unitls_version());
+    for (size_t i = 0; unitls_implementation_at(i); i++)
+        printf("%s %s%s", i ? "," : "", unitls_implementation_name(unitls_implementation_at(i)),
+               unitls_implementation_at(i) == unitls_implementation_default() ? " (default)" : "");
+    printf("\n");
 }
 
 /* -1 to run; otherwise the exit status. */
@@ -442,8 +454,7 @@ static int options_parse(int argc, char **argv, const char **config, int *check)
         switch (opt) {
         case 'c': *config = optarg; break;
         case 't': *check = 1; break;
-        case 'V': printf("unitlsd %s (libunitls %s)\n", PACKAGE_VERSION, unitls_version());
-                  return 0;
+        case 'V': version_print(); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

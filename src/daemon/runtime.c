@@ -90,22 +90,26 @@ static void gauge_unref(struct runtime_gauge *gauge)
         free(gauge);
 }
 
-/* The context for ls: the running one when an equal configuration runs (or one this build
- * already made for an equal configuration), else a new one that shares per-chain state with
- * the listener of the same name. */
+/* The context for ls, made by its implementation: the running one when an equal configuration
+ * runs on that implementation (or one this build already made for an equal configuration),
+ * else a new one that shares per-chain state with the listener of the same name when that
+ * listener's context is of the same implementation. */
 static unitls_server_context *context_for(const struct listener_settings *ls,
-                                          const unitls_implementation *impl,
                                           const struct runtime_listener *previous,
                                           struct ctx_map *map, struct runtime_build_report *r,
                                           char *err, size_t errlen)
 {
+    const unitls_implementation *impl = ls->impl ? ls->impl : unitls_implementation_default();
     uint64_t hash = unitls_server_config_hash(ls->tls);
     const struct ctx_slot *found = ctx_map_find(map, hash, ls->tls, impl);
     if (found)
         return unitls_server_context_ref(found->ctx);
+    const unitls_server_context *base =
+        previous && unitls_server_context_implementation(previous->ctx) == impl ? previous->ctx
+                                                                                 : NULL;
     unitls_error e;
     unitls_error_clear(&e);
-    unitls_server_context *ctx = unitls_server_context_new_derived(impl, ls->tls, previous ? previous->ctx : NULL, &e);
+    unitls_server_context *ctx = unitls_server_context_new_derived(impl, ls->tls, base, &e);
     if (!ctx) {
         snprintf(err, errlen, "listener %s: %s", ls->name, e.message);
         return NULL;
@@ -117,7 +121,6 @@ static unitls_server_context *context_for(const struct listener_settings *ls,
 
 static struct runtime_listener *listener_new(const struct settings *s,
                                              const struct listener_settings *ls,
-                                             const unitls_implementation *impl,
                                              const struct generation *previous,
                                              struct ctx_map *map,
                                              struct runtime_build_report *r, char *err,
@@ -139,7 +142,7 @@ static struct runtime_listener *listener_new(const struct settings *s,
     l->connect_timeout_ms = ls->connect_timeout_ms;
     l->max_connections = ls->max_connections;
     l->log_access = s->log_access;
-    l->ctx = context_for(ls, impl, before, map, r, err, errlen);
+    l->ctx = context_for(ls, before, map, r, err, errlen);
     if (!l->ctx) {
         runtime_listener_unref(l);
         return NULL;
@@ -294,9 +297,50 @@ static void contexts_count(const struct generation *g, const struct generation *
     }
 }
 
+static const char *implementation_of(const struct runtime_listener *l)
+{
+    return unitls_implementation_name(unitls_server_context_implementation(l->ctx));
+}
+
+void runtime_listener_describe(const struct generation *g, size_t i,
+                               const struct generation *previous, char *buf, size_t cap)
+{
+    const struct runtime_listener *l = g->listeners[i];
+    const struct runtime_listener *before = listener_by_name(previous, l->name);
+    const char *impl = implementation_of(l);
+    const char *was = before ? implementation_of(before) : NULL;
+    const struct runtime_listener *sharer = NULL;
+    for (size_t j = 0; j < i && !sharer; j++)
+        if (g->listeners[j]->ctx == l->ctx)
+            sharer = g->listeners[j];
+    char changed[96] = "", how[96] = "built";
+    if (was && strcmp(was, impl) != 0)
+        snprintf(changed, sizeof changed, " (was %s)", was);
+    if (previous && uses_context(previous, l->ctx))
+        snprintf(how, sizeof how, "reused");
+    else if (sharer)
+        snprintf(how, sizeof how, "shared with listener %s", sharer->name);
+    snprintf(buf, cap, "%s: %s%s, context %s", l->name, impl, changed, how);
+}
+
+void runtime_implementations(const struct generation *g, char *buf, size_t cap)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; unitls_implementation_at(k) && at < cap; k++) {
+        const unitls_implementation *impl = unitls_implementation_at(k);
+        int used = 0;
+        for (size_t i = 0; i < g->n_listeners && !used; i++)
+            used = unitls_server_context_implementation(g->listeners[i]->ctx) == impl;
+        if (used)
+            at += (size_t)snprintf(buf + at, cap - at, "%s%s", at ? ", " : "",
+                                   unitls_implementation_name(impl));
+    }
+}
+
 static int listeners_build(struct generation *g, const struct settings *s,
-                           const unitls_implementation *impl, const struct generation *previous,
-                           struct runtime_build_report *r, char *err, size_t errlen)
+                           const struct generation *previous, struct runtime_build_report *r,
+                           char *err, size_t errlen)
 {
     struct ctx_map map;
     size_t n_previous = previous ? previous->n_listeners : 0;
@@ -309,8 +353,7 @@ static int listeners_build(struct generation *g, const struct settings *s,
         ctx_map_put(&map, previous->listeners[i]->ctx);
     int rc = 0;
     for (size_t i = 0; i < s->n_listeners && rc == 0; i++) {
-        g->listeners[i] = listener_new(s, &s->listeners[i], impl, previous, &map, r, err,
-                                       errlen);
+        g->listeners[i] = listener_new(s, &s->listeners[i], previous, &map, r, err, errlen);
         if (g->listeners[i])
             g->n_listeners++;
         else
@@ -320,9 +363,9 @@ static int listeners_build(struct generation *g, const struct settings *s,
     return rc;
 }
 
-struct generation *runtime_build(const struct settings *s, const unitls_implementation *impl,
-                                 const struct generation *previous, struct activation_set *act,
-                                 struct runtime_build_report *report, char *err, size_t errlen)
+struct generation *runtime_build(const struct settings *s, const struct generation *previous,
+                                 struct activation_set *act, struct runtime_build_report *report,
+                                 char *err, size_t errlen)
 {
     struct runtime_build_report r = {0};
     struct generation *g = calloc(1, sizeof *g);
@@ -332,7 +375,7 @@ struct generation *runtime_build(const struct settings *s, const unitls_implemen
     }
     atomic_init(&g->refs, 1);
     g->serial = previous ? previous->serial + 1 : 1;
-    if (listeners_build(g, s, impl, previous, &r, err, errlen) != 0 ||
+    if (listeners_build(g, s, previous, &r, err, errlen) != 0 ||
         sockets_build(g, s, previous, act, &r, err, errlen) != 0) {
         runtime_unref(g);
         return NULL;

@@ -10,11 +10,14 @@
  * - each connection holds its runtime_listener (and, through its unitls_buffer, its server
  *   context), so an old listener and its context live exactly as long as their connections.
  *
- * runtime_build() makes the next generation from loaded settings and the previous generation:
- * a configuration equal (unitls_server_config_hash / _equal) to a running one reuses that
- * context object (tickets and session caches carry on); a changed one gets a new context
- * derived from the running context of the listener with the same name; an address present
- * before keeps its socket; new addresses are bound or claimed from systemd's sockets. */
+ * runtime_build() makes the next generation from loaded settings and the previous generation.
+ * Each listener's context is made by the listener's own implementation: a configuration equal
+ * (unitls_server_config_hash / _equal) to that of a running context of the same implementation
+ * reuses that context object (tickets and session caches carry on); any other gets a new
+ * context, derived from the running context of the listener with the same name when that one
+ * is of the same implementation (an implementation can share state only with itself), built
+ * from scratch otherwise. An address present before keeps its socket; new addresses are bound
+ * or claimed from systemd's sockets. */
 #ifndef UNITLSD_RUNTIME_H
 #define UNITLSD_RUNTIME_H
 
@@ -76,13 +79,22 @@ struct runtime_build_report {
     size_t sockets_kept, sockets_added, sockets_removed;
 };
 
-/* Builds a generation from s (whose TLS configurations settings_build_tls made with impl).
- * previous may be NULL (start-up); act may be NULL (no systemd sockets). Returns the new
- * generation with one reference, or NULL with the first reason in err; nothing of previous is
- * changed either way, and sockets bound for a failed build are closed again. */
-struct generation *runtime_build(const struct settings *s, const unitls_implementation *impl,
-                                 const struct generation *previous, struct activation_set *act,
-                                 struct runtime_build_report *report, char *err, size_t errlen);
+/* Builds a generation from s, whose TLS configurations settings_build_tls made, each listener's
+ * contexts with its implementation (its impl). previous may be NULL (start-up); act may be NULL
+ * (no systemd sockets). Returns the new generation with one reference, or NULL with the first
+ * reason in err; nothing of previous is changed either way, and sockets bound for a failed
+ * build are closed again. */
+struct generation *runtime_build(const struct settings *s, const struct generation *previous,
+                                 struct activation_set *act, struct runtime_build_report *report,
+                                 char *err, size_t errlen);
+/* For the log of a build: listener i of g as "NAME: IMPLEMENTATION, context HOW", where HOW is
+ * "reused" (a context previous ran), "built" (new in g) or "shared with listener OTHER" (new
+ * in g, made for an earlier listener with an equal configuration); "IMPLEMENTATION (was
+ * OTHER)" when previous's listener of that name used another implementation. */
+void runtime_listener_describe(const struct generation *g, size_t i,
+                               const struct generation *previous, char *buf, size_t cap);
+/* "openssl, gnutls": the implementations g's listeners use, in libunitls's order. */
+void runtime_implementations(const struct generation *g, char *buf, size_t cap);
 struct generation *runtime_ref(struct generation *g);
 void runtime_unref(struct generation *g);
 

@@ -1,9 +1,10 @@
 /* settings: the schema of unitlsd.yaml (the top level, listeners and their certificates,
- * protocols, versions, ciphers, client_auth, backend, timeouts and limits; log; stats) as key
- * tables and the parsers of their values, into struct settings; then loading, checking and
- * freeing. Key tables drive the mappings: a key outside the table is an error listing the
- * allowed ones. Reading YAML values and reporting errors at their line and column is
- * settings_yaml.c's job; building the listeners' TLS configurations is settings_tls.c's. */
+ * protocols, versions, ciphers, client_auth, backend, timeouts and limits; log; stats; the
+ * implementation, at the top level and per listener) as key tables and the parsers of their
+ * values, into struct settings; then loading, checking and freeing. Key tables drive the
+ * mappings: a key outside the table is an error listing the allowed ones. Reading YAML values
+ * and reporting errors at their line and column is settings_yaml.c's job; building the
+ * listeners' TLS configurations is settings_tls.c's. */
 #include "daemon/settings.h"
 
 #include <errno.h>
@@ -21,6 +22,53 @@
 #define MAX_CONNECTIONS_MAX 1000000u
 #define SESSION_TICKETS_MAX 8u
 #define NAME_MAX_LEN 64u
+
+/* --- the implementation: at the top level, and per listener ------------------------------ */
+
+/* "openssl, gnutls": the implementations built into libunitls, the default first. */
+static void implementations_list(char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; unitls_implementation_at(i); i++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? ", " : "",
+                 unitls_implementation_name(unitls_implementation_at(i)));
+}
+
+/* The name of an implementation built into libunitls, into *out (replacing what was there).
+ * A name libunitls was not built with, known elsewhere or not, is an error naming those it
+ * was built with. */
+static void implementation_value(struct loader *ld, yaml_node_t *v, char **out)
+{
+    char names[256], expected[300];
+    implementations_list(names, sizeof names);
+    snprintf(expected, sizeof expected, "one of the implementations built: %s", names);
+    const char *text = loader_scalar(ld, v, "implementation", expected);
+    char *copy;
+    if (!text)
+        return;
+    if (!unitls_implementation_find(text)) {
+        loader_fail(ld, v, "implementation: unknown implementation '%s'; expected one of: %s "
+                    "(the implementations built)", text, names);
+    } else if ((copy = loader_dup_text(ld, v, text))) {
+        free(*out);
+        *out = copy;
+    }
+}
+
+/* Runs once the whole file is read, as the top-level key may come after the listeners: each
+ * listener uses its own implementation, else the top level's, else the library default. */
+static void implementations_resolve(struct settings *s)
+{
+    const unitls_implementation *top = unitls_implementation_find(s->implementation);
+    if (!top)
+        top = unitls_implementation_default();
+    for (size_t i = 0; i < s->n_listeners; i++) {
+        struct listener_settings *l = &s->listeners[i];
+        l->impl = l->implementation ? unitls_implementation_find(l->implementation) : NULL;
+        if (!l->impl)
+            l->impl = top;
+    }
+}
 
 /* --- a listener's certificates, addresses, protocols, ciphers and versions --------------- */
 
@@ -319,6 +367,11 @@ static void listener_session_tickets(struct loader *ld, yaml_node_t *v, void *ta
                   &((struct listener_settings *)target)->session_tickets);
 }
 
+static void listener_implementation(struct loader *ld, yaml_node_t *v, void *target)
+{
+    implementation_value(ld, v, &((struct listener_settings *)target)->implementation);
+}
+
 static const struct key_spec listener_keys[] = {
     {"name", listener_name, 1},
     {"listen", listener_listen, 1},
@@ -331,6 +384,7 @@ static const struct key_spec listener_keys[] = {
     {"timeouts", listener_timeouts, 0},
     {"max_connections", listener_max_connections, 0},
     {"session_tickets", listener_session_tickets, 0},
+    {"implementation", listener_implementation, 0},
 };
 
 static void listener_defaults(struct listener_settings *l, const yaml_node_t *node)
@@ -365,30 +419,9 @@ static void top_listeners(struct loader *ld, yaml_node_t *v, void *target)
     }
 }
 
-static void implementations_list(char *buf, size_t cap)
-{
-    buf[0] = '\0';
-    for (size_t i = 0; unitls_implementation_at(i); i++)
-        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? ", " : "",
-                 unitls_implementation_name(unitls_implementation_at(i)));
-}
-
 static void top_implementation(struct loader *ld, yaml_node_t *v, void *target)
 {
-    struct settings *s = target;
-    char names[128];
-    implementations_list(names, sizeof names);
-    const char *text = loader_scalar(ld, v, "implementation", names);
-    char *copy;
-    if (!text)
-        return;
-    if (!unitls_implementation_find(text)) {
-        loader_fail(ld, v, "implementation: unknown implementation '%s'; expected one of: %s", text,
-                    names);
-    } else if ((copy = loader_dup_text(ld, v, text))) {
-        free(s->implementation);
-        s->implementation = copy;
-    }
+    implementation_value(ld, v, &((struct settings *)target)->implementation);
 }
 
 static unsigned cpus_online(void)
@@ -533,6 +566,7 @@ static size_t settings_read(struct loader *ld, struct settings *s)
         loader_mapping_walk(ld, yaml_document_get_root_node(&doc), "top level", top_keys,
                             N_KEYS(top_keys), s);
         stats_check(ld);
+        implementations_resolve(s);
         yaml_document_delete(&doc);
     }
     fclose(f);
@@ -592,6 +626,7 @@ static void listener_free(struct listener_settings *l)
     free(l->protocols);
     free(l->ciphers);
     free(l->client_trust_store);
+    free(l->implementation);
     unitls_server_config_unref(l->tls);
 }
 

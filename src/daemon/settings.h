@@ -1,8 +1,9 @@
 /* The daemon's parsed configuration: CONFIG.md's YAML as plain C data, before any TLS object is
  * built. settings_load() (settings.c) fills it from a file and reports every error of the file
  * at once as FILE:LINE:COLUMN: what is wrong, what was expected. The runtime (listener.c,
- * worker.c, conn.c) reads it; nothing here touches libunitls objects except the built server
- * configuration that each listener carries once settings_build_tls() has run.
+ * worker.c, conn.c) reads it; nothing here touches libunitls objects except each listener's
+ * implementation (a constant of the library, found by name) and the built server configuration
+ * that each listener carries once settings_build_tls() has run.
  *
  * File paths (cert, key, trust_store) and addresses may use ${VAR} from the environment
  * (${CREDENTIALS_DIRECTORY} under systemd); an unset variable is an error. A relative file path
@@ -58,6 +59,10 @@ struct listener_settings {
     unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
     unsigned max_connections;
     unsigned session_tickets;       /* per full handshake, default 1 */
+    char *implementation;           /* its own `implementation:`; NULL when not given */
+    /* The implementation its contexts are made with, set once the whole file is read: its own
+     * key, else the top level's, else unitls_implementation_default(). */
+    const unitls_implementation *impl;
     int line, column;
 
     unitls_server_config *tls;      /* built by settings_build_tls(); NULL before */
@@ -65,7 +70,8 @@ struct listener_settings {
 
 struct settings {
     char *path;                     /* the file read */
-    char *implementation;           /* "openssl" by default */
+    char *implementation;           /* the top level's; the default implementation's name when
+                                       not given. Listeners may name their own. */
     unsigned workers;               /* resolved: "auto" becomes the CPU count */
     char *user;                     /* NULL: do not change user */
     int allow_root;                 /* run_as_root: true in the file */
@@ -96,25 +102,25 @@ int settings_load(const char *path, struct settings *out, struct settings_errors
 enum settings_validation { SETTINGS_VALIDATE, SETTINGS_DEFER_VALIDATION };
 
 /* Builds each listener's unitls_server_config, which reads every certificate, key and trust
- * store file through implementation impl (NULL: the one the file names). 0 on success; -1 with
- * every failure appended to errs, each at the line and column of the certificate entry or
- * trust_store that fails, else of the listener entry. Listeners built already (tls != NULL) are
- * left alone. */
+ * store file; the checks of `validate` are those of implementation impl (NULL: each
+ * listener's own, its impl). 0 on success; -1 with every failure appended to errs, each at the
+ * line and column of the certificate entry or trust_store that fails, else of the listener
+ * entry. Listeners built already (tls != NULL) are left alone. */
 int settings_build_tls(struct settings *s, const unitls_implementation *impl,
                        enum settings_validation validate, struct settings_errors *errs);
 
 /* After a context could not be made from s's built configurations: validates each with impl
- * (NULL: the one the file names) and appends, for every listener that fails, the failing
+ * (NULL: each listener's own) and appends, for every listener that fails, the failing
  * entries at their line and column (the key that does not match its certificate, say), as
  * settings_build_tls with SETTINGS_VALIDATE would have. Returns the number of lines added; 0
  * when every configuration validates (the failure lies elsewhere). */
 size_t settings_explain_tls(const struct settings *s, const unitls_implementation *impl,
                             struct settings_errors *errs);
 
-/* Loads path, builds every listener's TLS configuration with the implementation the file names
- * (default: unitls_implementation_default()), and writes every error line to report (one per
- * line; report may be NULL to stay quiet). Nothing is bound or kept. 0 when the file is valid,
- * 1 otherwise: the exit status of --check-config, and the test a reload runs first. */
+/* Loads path, builds every listener's TLS configuration and validates it with the listener's
+ * own implementation, and writes every error line to report (one per line; report may be NULL
+ * to stay quiet). Nothing is bound or kept. 0 when the file is valid, 1 otherwise: the exit
+ * status of --check-config, and the test a reload runs first. */
 int settings_check_file(const char *path, FILE *report);
 
 /* Releases everything s holds (the built TLS configurations included) and zeroes it. */

@@ -141,11 +141,12 @@ static int listener_build(struct listener_settings *l, const unitls_implementati
     return -1;
 }
 
-static const unitls_implementation *implementation_of(const struct settings *s,
+/* impl when given, else the listener's own (set by settings_load). */
+static const unitls_implementation *implementation_of(const struct listener_settings *l,
                                                       const unitls_implementation *impl)
 {
     if (!impl)
-        impl = unitls_implementation_find(s->implementation);
+        impl = l->impl;
     return impl ? impl : unitls_implementation_default();
 }
 
@@ -154,11 +155,12 @@ int settings_build_listeners(struct settings *s, const unitls_implementation *im
                              struct settings_errors *errs)
 {
     int rc = 0;
-    impl = implementation_of(s, impl);
-    for (size_t i = 0; i < s->n_listeners; i++)
-        if ((!clean || clean[i]) && !s->listeners[i].tls &&
-            listener_build(&s->listeners[i], impl, validate, s->path, errs) != 0)
+    for (size_t i = 0; i < s->n_listeners; i++) {
+        struct listener_settings *l = &s->listeners[i];
+        if ((!clean || clean[i]) && !l->tls &&
+            listener_build(l, implementation_of(l, impl), validate, s->path, errs) != 0)
             rc = -1;
+    }
     return rc;
 }
 
@@ -173,14 +175,15 @@ size_t settings_explain_tls(const struct settings *s, const unitls_implementatio
 {
     if (!s || !errs)
         return 0;
-    impl = implementation_of(s, impl);
     size_t before = errs->n;
     for (size_t i = 0; i < s->n_listeners; i++) {
         const struct listener_settings *l = &s->listeners[i];
+        const unitls_implementation *checker = implementation_of(l, impl);
         unitls_error err;
         unitls_error_clear(&err);
-        if (l->tls && unitls_implementation_validate_server_config(impl, l->tls, &err) != UNITLS_OK)
-            listener_explain(l, impl, err.message, s->path, errs);
+        if (l->tls &&
+            unitls_implementation_validate_server_config(checker, l->tls, &err) != UNITLS_OK)
+            listener_explain(l, checker, err.message, s->path, errs);
     }
     return errs->n - before;
 }

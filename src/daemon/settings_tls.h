@@ -11,8 +11,8 @@
 #include "daemon/settings.h"
 
 /* settings_build_tls() on the listeners whose clean[i] is nonzero only (every listener when
- * clean is NULL): builds each one's tls, unless built already, with impl (NULL: the one the file
- * names), validated when validate says so. 0 on success; -1 with every failure appended to
+ * clean is NULL): builds each one's tls, unless built already, validated when validate says so
+ * by impl (NULL: each listener's own). 0 on success; -1 with every failure appended to
  * errs at the line and column of the entry that fails. */
 int settings_build_listeners(struct settings *s, const unitls_implementation *impl,
                              enum settings_validation validate, const unsigned char *clean,

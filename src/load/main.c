@@ -182,6 +182,9 @@ int main(int argc, char **argv)
     case OPTIONS_HELP:
         options_usage(stdout);
         return EXIT_RAN;
+    case OPTIONS_VERSION:
+        options_version(stdout);
+        return EXIT_RAN;
     case OPTIONS_USAGE:
         fprintf(stderr, "unitls-load: %s\n(unitls-load --help lists the options)\n", err);
         return EXIT_USAGE;

@@ -1,5 +1,7 @@
 /* options: a table of options, each with a function that applies its value. Long options take
  * "--name VALUE" or "--name=VALUE"; a few have a one-letter form ("-c 10"). */
+#include "config.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -8,6 +10,7 @@
 #include <strings.h>
 
 #include <unitls/ciphers.h>
+#include <unitls/unitls.h>
 
 #include "options.h"
 
@@ -272,6 +275,30 @@ static int apply_payload(struct load_options *o, const char *v, char *err, size_
     return 0;
 }
 
+/* "openssl, gnutls": the implementations built into libunitls, the default first. */
+static void implementations_list(char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; unitls_implementation_at(i); i++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? ", " : "",
+                 unitls_implementation_name(unitls_implementation_at(i)));
+}
+
+static int apply_implementation(struct load_options *o, const char *v, char *err,
+                                size_t err_len)
+{
+    const unitls_implementation *impl = unitls_implementation_find(v);
+    char names[256];
+    if (!impl) {
+        implementations_list(names, sizeof names);
+        return usage_error(err, err_len,
+                           "--implementation %s: not built into libunitls; expected one of: %s",
+                           v, names);
+    }
+    o->implementation = impl;
+    return 0;
+}
+
 static int apply_flag(int *flag)
 {
     *flag = 1;
@@ -317,6 +344,7 @@ static const struct option_def option_table[] = {
     {"insecure", 'k', 0, apply_insecure},
     {"tls-version", 0, 1, apply_tls_version},
     {"cipher", 0, 1, apply_cipher},
+    {"implementation", 0, 1, apply_implementation},
     {"request", 0, 1, apply_request},
     {"payload", 0, 1, apply_payload},
     {"json", 0, 0, apply_json},
@@ -355,6 +383,7 @@ static void defaults_set(struct load_options *o)
     o->timeout_ms = DEFAULT_TIMEOUT_MS;
     o->payload_len = DEFAULT_PAYLOAD;
     o->tls_version = UNITLS_TLS_VERSION_UNSET;
+    o->implementation = unitls_implementation_default();
 }
 
 /* Checks between options, once all are known, and fills the defaults that depend on others. */
@@ -403,6 +432,8 @@ enum options_result options_parse(int argc, char *const argv[], struct load_opti
         }
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
             return OPTIONS_HELP;
+        if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0)
+            return OPTIONS_VERSION;
         const char *value;
         const struct option_def *d = option_find(arg, &value);
         if (!d) {
@@ -460,13 +491,29 @@ void options_usage(FILE *out)
           "  -k, --insecure          do not verify the server (warns)\n"
           "      --tls-version V     1.2 or 1.3 only (default: the library's range)\n"
           "      --cipher NAME       IANA suite name, in preference order (repeatable)\n"
+          "      --implementation NAME\n"
+          "                          libunitls's TLS implementation to use (default: the\n"
+          "                          library's default; --version lists those built)\n"
           "      --request FILE      request mode: send FILE's bytes (default: GET /)\n"
           "      --payload BYTES     throughput mode: bytes each way (64K, 10M; default 1M)\n"
           "      --json              print the report as one JSON object\n"
           "  -q, --quiet             no live progress line\n"
+          "  -V, --version           versions and the TLS implementations built\n"
           "  -h, --help              this text\n"
           "\n"
           "Exit status: 0 when the run took place (failures are in the report), 2 for bad\n"
           "usage, 1 when it could not run at all.\n",
           out);
+}
+
+void options_version(FILE *out)
+{
+    fprintf(out, "unitls-load %s (libunitls %s)\nimplementations:", PACKAGE_VERSION,
+            unitls_version());
+    for (size_t i = 0; unitls_implementation_at(i); i++)
+        fprintf(out, "%s %s%s", i ? "," : "",
+                unitls_implementation_name(unitls_implementation_at(i)),
+                unitls_implementation_at(i) == unitls_implementation_default() ? " (default)"
+                                                                               : "");
+    fputc('\n', out);
 }

@@ -2,8 +2,10 @@
  * (no DNS, no file read): parsing is pure, so it is unit-tested without a network.
  *
  * options_parse fills *o from argv (argv[0] is the program name) and returns OPTIONS_OK,
- * OPTIONS_HELP (--help: print options_usage), or OPTIONS_USAGE with a one-line reason in
- * err. Strings in *o point into argv (which outlives the run); nothing is allocated. */
+ * OPTIONS_HELP (--help: print options_usage), OPTIONS_VERSION (--version: print
+ * options_version), or OPTIONS_USAGE with a one-line reason in err. Strings in *o point into
+ * argv (which outlives the run); nothing is allocated. The one thing looked up is the
+ * implementation, in libunitls's table of those built. */
 #ifndef UNITLS_LOAD_OPTIONS_H
 #define UNITLS_LOAD_OPTIONS_H
 
@@ -11,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <unitls/implementation.h>
 #include <unitls/versions.h>
 
 #define OPTIONS_MAX_ALPN 16
@@ -25,7 +28,7 @@ enum load_mode {
     MODE_HOLD        /* concurrency connections held open for the duration */
 };
 
-enum options_result { OPTIONS_OK, OPTIONS_HELP, OPTIONS_USAGE };
+enum options_result { OPTIONS_OK, OPTIONS_HELP, OPTIONS_VERSION, OPTIONS_USAGE };
 
 struct load_options {
     enum load_mode mode;
@@ -50,11 +53,15 @@ struct load_options {
     uint64_t payload_len;
     int json;
     int quiet;                   /* no live progress line even on a terminal */
+    const unitls_implementation *implementation; /* never NULL: the library's default unless
+                                                    --implementation names another */
 };
 
 enum options_result options_parse(int argc, char *const argv[], struct load_options *o,
                                   char *err, size_t err_len);
 void options_usage(FILE *out);
+/* The tool's and the library's versions, and the implementations built, the default first. */
+void options_version(FILE *out);
 const char *options_mode_name(enum load_mode mode);
 
 /* Value parsers, exposed for the unit tests. Each returns 0 and writes *out, or -1. */

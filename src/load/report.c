@@ -109,9 +109,11 @@ void report_text(FILE *out, const struct load_options *o, const struct target *t
     const struct load_stats *s = &r->stats;
     const struct histogram *h = &s->latency;
     char b1[32], b2[32], b3[32], b4[32];
-    fprintf(out, "unitls-load: %s mode against %s, %u worker%s, concurrency %u, %.2f s%s\n",
-            options_mode_name(o->mode), t->text, r->n_workers, r->n_workers == 1 ? "" : "s",
-            o->concurrency, seconds_of(r->elapsed_ns), r->interrupted ? " (interrupted)" : "");
+    fprintf(out,
+            "unitls-load: %s mode against %s with %s, %u worker%s, concurrency %u, %.2f s%s\n",
+            options_mode_name(o->mode), t->text, unitls_implementation_name(o->implementation),
+            r->n_workers, r->n_workers == 1 ? "" : "s", o->concurrency,
+            seconds_of(r->elapsed_ns), r->interrupted ? " (interrupted)" : "");
     fprintf(out, "  completed    %10" PRIu64 "  (%.1f/s)\n", s->completed,
             per_second(s->completed, r->elapsed_ns));
     text_errors(out, s);
@@ -206,6 +208,8 @@ void report_json(FILE *out, const struct load_options *o, const struct target *t
     json_cstr(out, options_mode_name(o->mode));
     fputs(",\"target\":", out);
     json_cstr(out, t->text);
+    fputs(",\"implementation\":", out);
+    json_cstr(out, unitls_implementation_name(o->implementation));
     fprintf(out, ",\"workers\":%u,\"concurrency\":%u,\"duration_s\":%.3f,\"interrupted\":%s,",
             r->n_workers, o->concurrency, seconds_of(r->elapsed_ns),
             r->interrupted ? "true" : "false");

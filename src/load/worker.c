@@ -431,7 +431,7 @@ struct worker *worker_new(const struct worker_shared *shared, unitls_client_conf
     w->rate = rate;
     w->priming = shared->opts->mode == MODE_RESUME;
     stats_init(&w->stats);
-    w->ctx = unitls_client_context_new(NULL, cfg, err);
+    w->ctx = unitls_client_context_new(shared->opts->implementation, cfg, err);
     if (!w->ctx || worker_base_new(w, err) != 0 || worker_slots_new(w, concurrency, err) != 0) {
         worker_free(w);
         return NULL;

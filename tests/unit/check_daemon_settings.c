@@ -123,6 +123,32 @@ static unsigned port_of(const struct endpoint *ep)
     return ntohs(((const struct sockaddr_in6 *)&ep->addr)->sin6_port);
 }
 
+/* "openssl, gnutls": the implementations built, the default first. */
+static void implementations_built(char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; unitls_implementation_at(i); i++)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? ", " : "",
+                 unitls_implementation_name(unitls_implementation_at(i)));
+}
+
+static size_t n_implementations_built(void)
+{
+    size_t n = 0;
+    while (unitls_implementation_at(n))
+        n++;
+    return n;
+}
+
+/* The message for an `implementation:` naming what libunitls was not built with. */
+static void unknown_implementation_message(char *out, size_t cap, const char *name)
+{
+    char built[256];
+    implementations_built(built, sizeof built);
+    snprintf(out, cap, "implementation: unknown implementation '%s'; expected one of: %s "
+             "(the implementations built)", name, built);
+}
+
 /* --- valid files --------------------------------------------------------------------------- */
 
 static const char full_yaml[] =
@@ -155,6 +181,7 @@ static const char full_yaml[] =
     "    timeouts: { handshake: 250ms, idle: 2m, connect: 1h }\n"
     "    max_connections: 500\n"
     "    session_tickets: 2\n"
+    "    implementation: openssl\n"
     "  - name: other.listener_2\n"
     "    listen: \"[::]:9000\"\n"
     "    certificates:\n" CERT_LOCALHOST
@@ -218,6 +245,8 @@ START_TEST(test_full_config_every_key)
     ck_assert_uint_eq(l->connect_timeout_ms, 3600000);
     ck_assert_uint_eq(l->max_connections, 500);
     ck_assert_uint_eq(l->session_tickets, 2);
+    ck_assert_str_eq(l->implementation, "openssl");
+    ck_assert_ptr_eq(l->impl, unitls_implementation_find("openssl"));
     ck_assert_ptr_null(l->tls);
 
     l = &s.listeners[1];
@@ -227,6 +256,8 @@ START_TEST(test_full_config_every_key)
     ck_assert_int_eq(l->backend.addr.ss_family, AF_INET6);
     ck_assert_uint_eq(port_of(&l->backend), 8081);
     ck_assert_int_eq(l->proxy_protocol, PROXY_PROTOCOL_V1);
+    ck_assert_ptr_null(l->implementation);
+    ck_assert_ptr_eq(l->impl, unitls_implementation_find("openssl"));
 }
 END_TEST
 
@@ -254,6 +285,8 @@ START_TEST(test_defaults)
     ck_assert_int_eq(l->max_version, UNITLS_TLS_VERSION_UNSET);
     ck_assert_ptr_null(l->ciphers);
     ck_assert_uint_eq(l->n_protocols, 0);
+    ck_assert_ptr_null(l->implementation);
+    ck_assert_ptr_eq(l->impl, unitls_implementation_default());
 }
 END_TEST
 
@@ -425,7 +458,7 @@ START_TEST(test_unknown_listener_key)
     assert_error(0, 9, 5,
                  "listener: unknown key 'max_conections'; expected one of: name, listen, "
                  "certificates, protocols, tls_versions, ciphers, client_auth, backend, "
-                 "timeouts, max_connections, session_tickets");
+                 "timeouts, max_connections, session_tickets, implementation");
 }
 END_TEST
 
@@ -590,15 +623,16 @@ END_TEST
 
 START_TEST(test_bad_keywords)
 {
-    assert_load_fails("implementation: gnutls\n"
+    char needle[512];
+    assert_load_fails("implementation: boringssl\n"
                       "run_as_root: yes\n"
                       "log: {level: verbose, access: 1}\n"
                       "listeners:\n" LISTENER("web", "127.0.0.1:8443")
                       "    client_auth: {mode: sometimes}\n"
                       "    tls_versions: {min: TLSv1.1, max: UNSET}\n",
                       7);
-    assert_error(0, 1, 17, "implementation: unknown implementation 'gnutls'; expected one of: "
-                           "openssl");
+    unknown_implementation_message(needle, sizeof needle, "boringssl");
+    assert_error(0, 1, 17, needle);
     assert_error(1, 2, 14, "run_as_root: unknown value 'yes'; expected one of: false, true");
     assert_error(2, 3, 14, "log.level: unknown value 'verbose'; expected one of: debug, info, "
                            "notice, warning, error");
@@ -995,7 +1029,8 @@ START_TEST(test_check_file)
     snprintf(want, sizeof want,
              "%s:9:5: listener: unknown key 'idle'; expected one of: name, listen, certificates, "
              "protocols, tls_versions, ciphers, client_auth, backend, timeouts, "
-             "max_connections, session_tickets\n%s:13:9: listener 'api': private key file ",
+             "max_connections, session_tickets, implementation\n%s:13:9: listener 'api': "
+             "private key file ",
              config_path, config_path);
     ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "report:\n%s\nexpected it to start:\n%s",
                   out, want);
@@ -1018,6 +1053,141 @@ START_TEST(test_check_file_missing)
     ck_assert_ptr_nonnull(strstr(out, "none.yaml: cannot open the configuration"));
     free(out);
     ck_assert_int_eq(settings_check_file(path, NULL), 1);
+}
+END_TEST
+
+/* --- the implementation: per listener, at the top level, the default --------------------- */
+
+/* A listener's own key wins over the top-level one, which applies to listeners without one
+ * wherever it stands in the file; every pair of the implementations built is tried. */
+START_TEST(test_implementation_precedence)
+{
+    size_t n = n_implementations_built();
+    for (size_t top = 0; top < n; top++) {
+        for (size_t own = 0; own < n; own++) {
+            const char *top_name = unitls_implementation_name(unitls_implementation_at(top));
+            const char *own_name = unitls_implementation_name(unitls_implementation_at(own));
+            char yaml[2048];
+            snprintf(yaml, sizeof yaml,
+                     "listeners:\n" LISTENER("own", "127.0.0.1:8443")
+                     "    implementation: %s\n" LISTENER("inherits", "127.0.0.1:8444")
+                     "implementation: %s\n",
+                     own_name, top_name);
+            assert_load_ok(yaml);
+            ck_assert_str_eq(s.implementation, top_name);
+            ck_assert_str_eq(s.listeners[0].implementation, own_name);
+            ck_assert_ptr_eq(s.listeners[0].impl, unitls_implementation_at(own));
+            ck_assert_ptr_null(s.listeners[1].implementation);
+            ck_assert_ptr_eq(s.listeners[1].impl, unitls_implementation_at(top));
+            settings_free(&s);
+        }
+    }
+}
+END_TEST
+
+/* Without a top-level key, a listener without its own uses the library default. */
+START_TEST(test_implementation_listener_only)
+{
+    size_t last = n_implementations_built() - 1;
+    const char *name = unitls_implementation_name(unitls_implementation_at(last));
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "listeners:\n" LISTENER("a", "127.0.0.1:8443") LISTENER("b", "127.0.0.1:8444")
+             "    implementation: %s\n",
+             name);
+    assert_load_ok(yaml);
+    ck_assert_ptr_eq(s.listeners[0].impl, unitls_implementation_default());
+    ck_assert_ptr_eq(s.listeners[1].impl, unitls_implementation_at(last));
+}
+END_TEST
+
+/* A name libunitls was not built with, at the top level or in a listener, is an error at its
+ * line and column naming those built; so is a value that is not a name. */
+START_TEST(test_implementation_unknown)
+{
+    char needle[512], built[256], expected[512];
+    assert_load_fails("implementation: boringssl\n"
+                      "listeners:\n" LISTENER("a", "127.0.0.1:8443")
+                      "    implementation: wolfssl\n" LISTENER("b", "127.0.0.1:8444")
+                      "    implementation: [openssl]\n" LISTENER("c", "127.0.0.1:8445")
+                      "    implementation: \"\"\n",
+                      4);
+    unknown_implementation_message(needle, sizeof needle, "boringssl");
+    assert_error(0, 1, 17, needle);
+    unknown_implementation_message(needle, sizeof needle, "wolfssl");
+    assert_error(1, 10, 21, needle);
+    implementations_built(built, sizeof built);
+    snprintf(expected, sizeof expected,
+             "implementation: found a list; expected one of the implementations built: %s", built);
+    assert_error(2, 18, 21, expected);
+    unknown_implementation_message(needle, sizeof needle, "");
+    assert_error(3, 26, 21, needle);
+}
+END_TEST
+
+/* The project's implementations that this libunitls was built without are refused like any
+ * unknown name (nothing to check when every one was built). */
+START_TEST(test_implementation_not_built)
+{
+    static const char *const names[] = {"openssl", "gnutls"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (unitls_implementation_find(names[i]))
+            continue;
+        char yaml[2048], needle[512];
+        snprintf(yaml, sizeof yaml, "listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                 "    implementation: %s\n", names[i]);
+        assert_load_fails(yaml, 1);
+        unknown_implementation_message(needle, sizeof needle, names[i]);
+        assert_error(0, 9, 21, needle);
+        settings_errors_free(&errs);
+    }
+}
+END_TEST
+
+/* One listener per implementation built: each configuration validates with, and makes a
+ * context of, its listener's implementation. */
+START_TEST(test_build_tls_each_listener_implementation)
+{
+    char yaml[8192] = "listeners:\n";
+    size_t n = n_implementations_built();
+    for (size_t i = 0; i < n; i++)
+        snprintf(yaml + strlen(yaml), sizeof yaml - strlen(yaml),
+                 "  - name: l%zu\n"
+                 "    listen: 127.0.0.1:%zu\n"
+                 "    certificates:\n" CERT_LOCALHOST
+                 "    backend: {address: 127.0.0.1:8080}\n"
+                 "    implementation: %s\n",
+                 i, 8443 + i, unitls_implementation_name(unitls_implementation_at(i)));
+    assert_load_ok(yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
+    ck_assert_uint_eq(settings_explain_tls(&s, NULL, &errs), 0);
+    for (size_t i = 0; i < n; i++) {
+        unitls_error err;
+        unitls_error_clear(&err);
+        ck_assert_ptr_eq(s.listeners[i].impl, unitls_implementation_at(i));
+        unitls_server_context *ctx = unitls_server_context_new(s.listeners[i].impl,
+                                                               s.listeners[i].tls, &err);
+        ck_assert_msg(ctx != NULL, "listener l%zu: %s", i, err.message);
+        ck_assert_ptr_eq(unitls_server_context_implementation(ctx), unitls_implementation_at(i));
+        unitls_server_context_unref(ctx);
+    }
+}
+END_TEST
+
+/* --check-config reports a listener's unknown implementation at its line and column. */
+START_TEST(test_check_file_implementation)
+{
+    char *out = NULL, want[1200], needle[512];
+    size_t len = 0;
+    write_file(config_path, "listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                            "    implementation: boringssl\n");
+    FILE *report = open_memstream(&out, &len);
+    ck_assert_int_eq(settings_check_file(config_path, report), 1);
+    fclose(report);
+    unknown_implementation_message(needle, sizeof needle, "boringssl");
+    snprintf(want, sizeof want, "%s:9:21: %s\n", config_path, needle);
+    ck_assert_str_eq(out, want);
+    free(out);
 }
 END_TEST
 
@@ -1082,6 +1252,16 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, test_explain_tls_valid_says_nothing);
     tcase_add_test(tc, test_check_file);
     tcase_add_test(tc, test_check_file_missing);
+    suite_add_tcase(suite, tc);
+
+    tc = tcase_create("implementation");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_implementation_precedence);
+    tcase_add_test(tc, test_implementation_listener_only);
+    tcase_add_test(tc, test_implementation_unknown);
+    tcase_add_test(tc, test_implementation_not_built);
+    tcase_add_test(tc, test_build_tls_each_listener_implementation);
+    tcase_add_test(tc, test_check_file_implementation);
     suite_add_tcase(suite, tc);
     return suite;
 }
