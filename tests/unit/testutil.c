@@ -11,14 +11,43 @@
 
 /* --- implementation and files --- */
 
+/* The implementation the variable names (fails the test when none has the name), or NULL when
+ * the variable is unset or empty. */
+static const unitls_implementation *impl_named_by(const char *variable)
+{
+    const char *name = getenv(variable);
+    if (!name || !*name)
+        return NULL;
+    const unitls_implementation *impl = unitls_implementation_find(name);
+    ck_assert_msg(impl != NULL, "no implementation named \"%s\" (%s)", name, variable);
+    return impl;
+}
+
 const unitls_implementation *tu_impl(void)
+{
+    const unitls_implementation *impl = impl_named_by("UNITLS_TEST_IMPL");
+    return impl ? impl : unitls_implementation_default();
+}
+
+const unitls_implementation *tu_client_impl(void)
+{
+    const unitls_implementation *impl = impl_named_by("UNITLS_TEST_CLIENT_IMPL");
+    return impl ? impl : tu_impl();
+}
+
+const unitls_implementation *tu_server_impl(void)
+{
+    const unitls_implementation *impl = impl_named_by("UNITLS_TEST_SERVER_IMPL");
+    return impl ? impl : tu_impl();
+}
+
+const char *tu_impl_name(void)
 {
     const char *name = getenv("UNITLS_TEST_IMPL");
     if (!name || !*name)
-        name = "openssl";
+        return unitls_implementation_name(unitls_implementation_default());
     const unitls_implementation *impl = unitls_implementation_find(name);
-    ck_assert_msg(impl != NULL, "no implementation named \"%s\" (UNITLS_TEST_IMPL)", name);
-    return impl;
+    return impl ? unitls_implementation_name(impl) : name;
 }
 
 void tu_cert_path(char out[TU_PATH_MAX], const char *name)
@@ -139,7 +168,7 @@ unitls_client_context *tu_client_context_from(unitls_client_config_builder *b)
     ck_assert_msg(cfg != NULL, "client config build: %s: %s", unitls_status_name(err.status),
                   err.message);
     unitls_client_config_builder_free(b);
-    unitls_client_context *ctx = unitls_client_context_new(tu_impl(), cfg, &err);
+    unitls_client_context *ctx = unitls_client_context_new(tu_client_impl(), cfg, &err);
     ck_assert_msg(ctx != NULL, "client context: %s: %s", unitls_status_name(err.status),
                   err.message);
     unitls_client_config_unref(cfg);
@@ -195,7 +224,7 @@ unitls_server_context *tu_server_context_from(unitls_server_config_builder *b)
     ck_assert_msg(cfg != NULL, "server config build: %s: %s", unitls_status_name(err.status),
                   err.message);
     unitls_server_config_builder_free(b);
-    unitls_server_context *ctx = unitls_server_context_new(tu_impl(), cfg, &err);
+    unitls_server_context *ctx = unitls_server_context_new(tu_server_impl(), cfg, &err);
     ck_assert_msg(ctx != NULL, "server context: %s: %s", unitls_status_name(err.status),
                   err.message);
     unitls_server_config_unref(cfg);

@@ -223,7 +223,7 @@ END_TEST
 
 static Suite *transfer_suite(void)
 {
-    Suite *s = suite_create("openssl_transfer");
+    Suite *s = suite_create("tls_transfer");
     TCase *tc = tcase_create("incoming_bound");
     tcase_add_test(tc, test_incoming_bound_exact);
     tcase_add_test(tc, test_incoming_bound_under_load);

@@ -1,5 +1,6 @@
-/* Interoperability over loopback through unitls_socket with the openssl command-line tool:
- * our client against `openssl s_server -rev`, and `openssl s_client` against our server. Every
+/* Interoperability over loopback through unitls_socket, the implementation under test against
+ * the openssl command-line tool (whichever implementation that is): our client against
+ * `openssl s_server -rev`, and `openssl s_client` against our server. Every
  * child runs on 127.0.0.1, is killed by PID and reaped, dies with the test process
  * (PR_SET_PDEATHSIG), and every wait is bounded (poll timeouts, SO_RCVTIMEO, alarm). */
 #include <arpa/inet.h>
@@ -384,7 +385,7 @@ END_TEST
 
 static Suite *interop_suite(void)
 {
-    Suite *s = suite_create("openssl_interop");
+    Suite *s = suite_create("tls_interop");
     TCase *tc = tcase_create("loopback");
     tcase_set_timeout(tc, 90);
     tcase_add_loop_test(tc, test_client_against_s_server, 0, 2);

@@ -240,7 +240,7 @@ END_TEST
 
 static Suite *sni_suite(void)
 {
-    Suite *s = suite_create("openssl_sni");
+    Suite *s = suite_create("tls_sni");
     TCase *tc = tcase_create("names");
     tcase_add_loop_test(tc, test_sni_selects_covering_chain, 0,
                         (int)(sizeof covered / sizeof covered[0]));

@@ -211,7 +211,7 @@ END_TEST
 
 static Suite *negotiation_suite(void)
 {
-    Suite *s = suite_create("openssl_negotiation");
+    Suite *s = suite_create("tls_negotiation");
     TCase *tc = tcase_create("versions");
     tcase_add_loop_test(tc, test_caps_negotiate_expected_version, 0,
                         (int)(sizeof version_cases / sizeof version_cases[0]));

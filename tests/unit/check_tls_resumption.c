@@ -178,7 +178,7 @@ END_TEST
 
 static Suite *resumption_suite(void)
 {
-    Suite *s = suite_create("openssl_resumption");
+    Suite *s = suite_create("tls_resumption");
     TCase *tc = tcase_create("resumption");
     tcase_add_loop_test(tc, test_second_connection_resumes, 0, 2);
     tcase_add_loop_test(tc, test_shared_session_resumes_before_new_ticket, 0, 2);

@@ -50,7 +50,7 @@ static unitls_client_context *insecure_client(struct warning_count *w, int verif
     ck_assert_int_eq(unitls_client_config_is_insecure(cfg), 1);
     ck_assert_int_eq(unitls_client_config_verification_disabled(cfg), !verification);
     ck_assert_int_eq(unitls_client_config_hostname_check_disabled(cfg), 1);
-    unitls_client_context *ctx = unitls_client_context_new(tu_impl(), cfg, &err);
+    unitls_client_context *ctx = unitls_client_context_new(tu_client_impl(), cfg, &err);
     ck_assert_msg(ctx != NULL, "context: %s", err.message);
     unitls_client_config_unref(cfg);
     expect_warned(w, &seen, "creating a context from an insecure configuration");
@@ -139,7 +139,7 @@ END_TEST
 
 static Suite *insecure_suite(void)
 {
-    Suite *s = suite_create("openssl_insecure");
+    Suite *s = suite_create("tls_insecure");
     TCase *tc = tcase_create("insecure");
     tcase_add_test(tc, test_no_verification_connects_to_unknown_ca);
     tcase_add_test(tc, test_no_verification_accepts_wrong_host);

@@ -209,7 +209,7 @@ END_TEST
 
 static Suite *handshake_suite(void)
 {
-    Suite *s = suite_create("openssl_handshake");
+    Suite *s = suite_create("tls_handshake");
     TCase *tc = tcase_create("versions");
     tcase_add_test(tc, test_tls13_by_default);
     tcase_add_test(tc, test_tls12_when_client_capped);

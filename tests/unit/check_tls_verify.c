@@ -223,7 +223,7 @@ END_TEST
 
 static Suite *verify_suite(void)
 {
-    Suite *s = suite_create("openssl_verify");
+    Suite *s = suite_create("tls_verify");
     TCase *tc = tcase_create("server_certificate");
     tcase_add_test(tc, test_unknown_ca_refused);
     tcase_add_test(tc, test_wrong_host_refused);
