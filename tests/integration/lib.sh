@@ -8,6 +8,11 @@
 #     stopped by PID at exit (TERM, then KILL after a bounded wait),
 #   - checks that print "ok N - what" / "not ok N - what" and, at the end, "N passed, M failed".
 #   - unitls-load runs (load_required, run_load) and its JSON report's numbers (json_get).
+#   - the TLS implementation under test, UNITLS_TEST_IMPL: every configuration written through
+#     config_head or impl_yaml names it, and unitls-load uses it. make check runs a test once
+#     per built implementation, as DIR/test-NAME@IMPL.sh (tests/impl-run.sh sets
+#     it); by hand: UNITLS_TEST_IMPL=gnutls sh tests/integration/test-sni.sh (default: the
+#     first of UNITLS_IMPLEMENTATIONS, else unitlsd's default).
 # Every wait below is bounded in iterations and time; nothing asserts how fast a thing is.
 
 set -u
@@ -22,11 +27,22 @@ ECHO_BIN=$UNITLS_BACKENDS/echo
 HTTP_BIN=$UNITLS_BACKENDS/http
 TLSCLIENT=$UNITLS_BACKENDS/tlsclient
 OPENSSL=${OPENSSL:-openssl}
+# The implementation under test (see above).
+if [ -z "${UNITLS_TEST_IMPL:-}" ]; then
+    if [ -n "${UNITLS_IMPLEMENTATIONS:-}" ]; then
+        UNITLS_TEST_IMPL=${UNITLS_IMPLEMENTATIONS%% *}
+    else
+        UNITLS_TEST_IMPL=$("$UNITLSD" --version 2>/dev/null |
+            sed -n 's/^implementations:.* \([a-z0-9_]*\) (default).*/\1/p')
+        UNITLS_TEST_IMPL=${UNITLS_TEST_IMPL:-openssl}
+    fi
+fi
+export UNITLS_TEST_IMPL
 # The marker of the line unitlsd logs when a reload ends, successful or not.
 RELOAD_DONE_RE='reload: \(generation\|failed\)'
 
 TEST_NAME=$(basename "$0" .sh)
-T=$(mktemp -d "${TMPDIR:-/tmp}/unitls-$TEST_NAME.XXXXXX") || exit 99
+T=$(mktemp -d "${TMPDIR:-/tmp}/unitls-$TEST_NAME-$UNITLS_TEST_IMPL.XXXXXX") || exit 99
 PIDS=""
 N_CHECKS=0
 N_FAILED=0
@@ -206,10 +222,14 @@ start_backend() {
 
 # --- unitlsd ---------------------------------------------------------------------------------
 
+# impl_yaml: the top-level line that puts a configuration on the implementation under test
+# (for a test that writes its own file rather than through config_head).
+impl_yaml() { echo "implementation: $UNITLS_TEST_IMPL"; }
+
 # config_head [WORKERS]: the top of a configuration: implementation, workers, log (access on),
 # and run_as_root when the tests run as root (CI does).
 config_head() {
-    echo "implementation: openssl"
+    impl_yaml
     echo "workers: ${1:-2}"
     [ "$(id -u)" -ne 0 ] || echo "run_as_root: true"
     echo "log:"
@@ -345,10 +365,22 @@ new_leaf() {
 
 # --- unitls-load ----------------------------------------------------------------------------
 
-# load_required: the tests that drive unitls-load need it built; sets LOAD.
+# load_required: the tests that drive unitls-load need it built; sets LOAD, a command that
+# runs it on the implementation under test: a script in $T that execs the tool with
+# --implementation first (so a PID taken of it is the tool's, and a later --implementation
+# still wins).
 load_required() {
     LOAD=$UNITLS_LOAD
     [ -x "$LOAD" ] || bail "unitls-load is built ($LOAD)"
+    _default=${UNITLS_IMPLEMENTATIONS:-$UNITLS_TEST_IMPL}
+    if "$LOAD" --help 2>&1 | grep -q -- '--implementation'; then
+        printf '#!/bin/sh\nexec "%s" --implementation "%s" "$@"\n' "$UNITLS_LOAD" \
+            "$UNITLS_TEST_IMPL" >"$T/unitls-load"
+        chmod +x "$T/unitls-load"
+        LOAD=$T/unitls-load
+    elif [ "$UNITLS_TEST_IMPL" != "${_default%% *}" ]; then
+        bail "unitls-load has --implementation, to run on $UNITLS_TEST_IMPL"
+    fi
 }
 
 # json_get FILE KEY: the number at KEY ("completed", or "latency_ms.p50" one level down) in

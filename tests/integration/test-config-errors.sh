@@ -8,6 +8,8 @@
 # relative paths are resolved against its own directory; a missing file exits 1.
 # "${UNITLS_TEST_CERTS}" in an expect line stands for the variable's value. Nothing is bound:
 # --check-config only reads files. Exit 0 pass, 77 skip (no unitlsd built), 1 fail.
+# make check runs it once per built implementation (UNITLS_TEST_IMPL): the files whose errors
+# come from the implementation's own checks are checked on that implementation (see on_impl).
 set -u
 
 : "${UNITLS_SRCDIR:?set by make check}" "${UNITLS_TEST_CERTS:?set by make check}"
@@ -83,8 +85,35 @@ expect_errors() {
     fi
 }
 
-for f in "$CONFIGS"/*.yaml; do
-    name=${f##*/}
+# The files whose errors the implementation finds (reading certificates, keys and trust
+# stores, and matching keys to certificates), and the valid file using every key.
+IMPL_CHECKED="cert-missing.yaml cert-without-key.yaml chain-order.yaml key-mismatch.yaml
+    trust-store-missing.yaml good-full.yaml"
+IMPL=${UNITLS_TEST_IMPL:-}
+mkdir "$TMP/impl"
+# on_impl FILE: prints the file to check: FILE, or for one of IMPL_CHECKED when IMPL is set, a
+# copy that names IMPL: its own `implementation:` line replaced, or one added as the last line,
+# so that every line:column stays what the expect lines say.
+on_impl() {
+    # shellcheck disable=SC2086
+    if [ -z "$IMPL" ] || ! printf '%s\n' $IMPL_CHECKED | grep -qxF "${1##*/}"; then
+        echo "$1"
+        return
+    fi
+    _copy=$TMP/impl/${1##*/}
+    if grep -q '^implementation:' "$1"; then
+        sed "s/^implementation:.*/implementation: $IMPL/" "$1" >"$_copy"
+    else
+        { cat "$1"; echo "implementation: $IMPL"; } >"$_copy"
+    fi
+    echo "$_copy"
+}
+# shown NAME FILE: NAME, saying the implementation when FILE is a copy on it.
+shown() { case $2 in "$TMP"/*) echo "$1 on $IMPL" ;; *) echo "$1" ;; esac; }
+
+for f0 in "$CONFIGS"/*.yaml; do
+    f=$(on_impl "$f0")
+    name=$(shown "${f0##*/}" "$f")
     if grep -q '^# expect: ' "$f"; then
         expect_errors "$f" "$name"
     else
@@ -96,7 +125,8 @@ done
 # leaf's, a chain out of order) fails with the same lines as --check-config, before binding.
 MODE=
 for name in key-mismatch.yaml chain-order.yaml; do
-    expect_errors "$CONFIGS/$name" "$name, starting the daemon"
+    f=$(on_impl "$CONFIGS/$name")
+    expect_errors "$f" "$(shown "$name" "$f"), starting the daemon"
 done
 MODE=--check-config
 

@@ -42,7 +42,7 @@ CONFIG=$T/unitlsd.yaml
 # write_config "TOP-LEVEL LINE" CERT KEY
 write_config() {
     cat >"$CONFIG" <<EOF
-implementation: openssl
+$(impl_yaml)
 workers: 2
 $1
 listeners:
