@@ -153,6 +153,7 @@ stop_pid() {
 
 cleanup() {
     for _p in $PIDS; do stop_pid "$_p" 10; done
+    ports_release
     if [ "${UNITLS_KEEP_TMP:-0}" = 1 ]; then echo "# scratch kept in $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
@@ -185,10 +186,47 @@ port_closed() { ! port_open "$@"; }
 
 # --- ports and backends --------------------------------------------------------------------
 
-# free_ports N: N distinct free loopback ports, space-separated.
+# free_ports N: N distinct free loopback ports, space-separated, reserved for this test until
+# it exits. make check runs tests side by side (the same test on two implementations among
+# them), and a port found free is bound only later: a reservation (a directory per port,
+# made atomically, naming the test's PID) keeps another test from being handed the same port
+# meanwhile. Reservations of a test that died are taken over.
+PORT_RESERVATIONS=${TMPDIR:-/tmp}/unitls-test-ports
 free_ports() {
-    # shellcheck disable=SC2046
-    echo $("$ECHO_BIN" --find-ports "$1")
+    mkdir -p "$PORT_RESERVATIONS"
+    _fp_got="" _fp_n=0 _fp_round=0
+    while [ "$_fp_n" -lt "$1" ] && [ "$_fp_round" -lt 50 ]; do
+        for _fp_p in $("$ECHO_BIN" --find-ports $(($1 - _fp_n))); do
+            port_reserve "$_fp_p" || continue
+            _fp_got="$_fp_got $_fp_p"
+            _fp_n=$((_fp_n + 1))
+        done
+        _fp_round=$((_fp_round + 1))
+    done
+    [ "$_fp_n" -ge "$1" ] || { echo "free_ports: only $_fp_n of $1 ports" >&2; return 1; }
+    echo $_fp_got
+}
+
+# port_reserve PORT: takes PORT for this test ($$ is the test's shell even in a subshell).
+port_reserve() {
+    _pr_dir=$PORT_RESERVATIONS/$1
+    if ! mkdir "$_pr_dir" 2>/dev/null; then
+        _pr_owner=$(cat "$_pr_dir/pid" 2>/dev/null)
+        # Still being made, or held by a live test: not ours.
+        if [ -z "$_pr_owner" ] || kill -0 "$_pr_owner" 2>/dev/null; then return 1; fi
+        rm -rf "$_pr_dir"
+        mkdir "$_pr_dir" 2>/dev/null || return 1
+    fi
+    echo "$$" >"$_pr_dir/pid"
+}
+
+# ports_release: drops this test's reservations (at exit).
+ports_release() {
+    for _pr_pid in "$PORT_RESERVATIONS"/*/pid; do
+        [ -f "$_pr_pid" ] && [ "$(cat "$_pr_pid" 2>/dev/null)" = "$$" ] &&
+            rm -rf "${_pr_pid%/pid}"
+    done
+    return 0
 }
 
 # start_backend VAR PROGRAM ARGS...: starts a backend (echo or http, given as its path) with
@@ -304,7 +342,7 @@ sanitizer_build() { grep -q '^SANITIZER_CFLAGS = .*-fsanitize' "$UNITLS_BUILDDIR
 
 # ipv6_loopback: ::1 can be bound here.
 ipv6_loopback() {
-    _p=$("$ECHO_BIN" --find-ports 1)
+    _p=$(free_ports 1)
     "$ECHO_BIN" --listen "[::1]:$_p" >/dev/null 2>&1 &
     _pid=$!
     sleep 0.3
