@@ -1,5 +1,9 @@
 /* The public unitls_buffer calls: argument checks, then dispatch to the implementation through
- * the buffer's ops table. Nothing here allocates or locks: these run per record. */
+ * the buffer's ops table; the calls on the byte stores are served here, the same for every
+ * implementation. Nothing here locks, and nothing allocates but the stores themselves
+ * (iostore.h): these run per record. */
+#include <string.h>
+
 #include "error.h"
 #include "impl.h"
 #include "warning_internal.h"
@@ -51,62 +55,102 @@ unitls_status unitls_buffer_shutdown(unitls_buffer *b)
     return b ? b->ops->shutdown(b) : UNITLS_ERR_INVALID;
 }
 
+/* A refused process_incoming is frequent under load: fill the last error without formatting. */
+static unitls_status incoming_full(unitls_buffer *b)
+{
+    static const char msg[] = "more incoming data is needed";
+    b->last_error.status = UNITLS_WANT_READ;
+    b->last_error.impl_code = 0;
+    memcpy(b->last_error.message, msg, sizeof msg);
+    return UNITLS_WANT_READ;
+}
+
 unitls_status unitls_buffer_process_incoming(unitls_buffer *b, const void *data, size_t len)
 {
     if (!b || (!data && len > 0))
         return invalid(b, "process_incoming");
-    return b->ops->process_incoming(b, data, len);
+    if (b->io.eof)
+        return error_set(&b->last_error, UNITLS_ERR_INVALID, 0,
+                         "process_incoming: the transport already reached EOF");
+    unitls_status st = iostore_put(&b->io, data, len);
+    if (st == UNITLS_WANT_READ)
+        return incoming_full(b);
+    if (st != UNITLS_OK)
+        return error_set(&b->last_error, st, 0, "process_incoming: out of memory");
+    return UNITLS_OK;
 }
 
 unitls_status unitls_buffer_process_incoming_eof(unitls_buffer *b)
 {
-    return b ? b->ops->process_incoming_eof(b) : UNITLS_ERR_INVALID;
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    b->io.eof = 1;
+    return UNITLS_OK;
 }
 
 size_t unitls_buffer_incoming_bytes_buffered(const unitls_buffer *b)
 {
-    return b ? b->ops->incoming_bytes_buffered(b) : 0;
+    return b ? iostore_in_len(&b->io) : 0;
 }
 
 size_t unitls_buffer_incoming_limit(const unitls_buffer *b)
 {
-    return b ? b->ops->incoming_limit(b) : 0;
+    return b ? IOSTORE_INCOMING_LIMIT : 0;
 }
 
 size_t unitls_buffer_process_outgoing(unitls_buffer *b, void *dst, size_t cap)
 {
     if (!b || (!dst && cap > 0))
         return 0;
-    return b->ops->process_outgoing(b, dst, cap);
+    return iostore_take(&b->io, dst, cap);
 }
 
 size_t unitls_buffer_outgoing_bytes_buffered(const unitls_buffer *b)
 {
-    return b ? b->ops->outgoing_bytes_buffered(b) : 0;
+    return b ? iostore_out_len(&b->io) : 0;
 }
 
 unitls_status unitls_buffer_incoming_reserve(unitls_buffer *b, uint8_t **ptr, size_t *cap)
 {
     if (!b || !ptr || !cap)
         return invalid(b, "incoming_reserve");
-    return b->ops->incoming_reserve(b, ptr, cap);
+    if (b->io.eof)
+        return error_set(&b->last_error, UNITLS_ERR_INVALID, 0,
+                         "incoming_reserve: the transport already reached EOF");
+    unitls_status st = iostore_reserve(&b->io, ptr, cap);
+    if (st != UNITLS_OK)
+        return error_set(&b->last_error, st, 0, "incoming_reserve: out of memory");
+    return UNITLS_OK;
 }
 
 unitls_status unitls_buffer_incoming_commit(unitls_buffer *b, size_t n)
 {
-    return b ? b->ops->incoming_commit(b, n) : UNITLS_ERR_INVALID;
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    if (iostore_commit(&b->io, n) != UNITLS_OK)
+        return error_set(&b->last_error, UNITLS_ERR_INVALID, 0,
+                         "incoming_commit: %zu bytes exceed the reserved room (or no reserve "
+                         "is outstanding)", n);
+    return UNITLS_OK;
 }
 
 unitls_status unitls_buffer_outgoing_peek(unitls_buffer *b, const uint8_t **ptr, size_t *len)
 {
     if (!b || !ptr || !len)
         return invalid(b, "outgoing_peek");
-    return b->ops->outgoing_peek(b, ptr, len);
+    iostore_peek(&b->io, ptr, len);
+    return UNITLS_OK;
 }
 
 unitls_status unitls_buffer_outgoing_consume(unitls_buffer *b, size_t n)
 {
-    return b ? b->ops->outgoing_consume(b, n) : UNITLS_ERR_INVALID;
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    if (iostore_consume(&b->io, n) != UNITLS_OK)
+        return error_set(&b->last_error, UNITLS_ERR_INVALID, 0,
+                         "outgoing_consume: %zu bytes but only %zu are buffered", n,
+                         iostore_out_len(&b->io));
+    return UNITLS_OK;
 }
 
 unitls_status unitls_buffer_getpeercert(unitls_buffer *b, const uint8_t **der, size_t *len)
@@ -164,6 +208,7 @@ void unitls_buffer_free(unitls_buffer *b)
         return;
     unitls_client_context *client_ctx = b->client_ctx;
     unitls_server_context *server_ctx = b->server_ctx;
+    iostore_release(&b->io);
     b->ops->free(b);
     unitls_client_context_unref(client_ctx);
     unitls_server_context_unref(server_ctx);

@@ -7,7 +7,10 @@
  *
  * Buffers use C-style inheritance: an implementation's buffer struct begins with a
  * struct unitls_buffer (the base), which the core reads for dispatch, context and last error.
- * The public unitls_buffer_* functions check their arguments, then call through base.ops. */
+ * The base also holds the buffer's byte stores (iostore.h): the core serves every call on them
+ * (process_incoming, incoming_reserve, outgoing_peek, ...) itself, and the implementation's TLS
+ * library reads and writes them through iostore_in_take and iostore_out_append. The other
+ * public unitls_buffer_* functions check their arguments, then call through base.ops. */
 #ifndef UNITLS_CORE_IMPL_H
 #define UNITLS_CORE_IMPL_H
 
@@ -15,6 +18,7 @@
 #include <stdint.h>
 #include <unitls/unitls.h>
 
+#include "iostore.h"
 #include "refcount.h"
 
 struct unitls_buffer_ops {
@@ -23,24 +27,14 @@ struct unitls_buffer_ops {
     unitls_status (*read)(unitls_buffer *b, void *dst, size_t cap, size_t *n);
     unitls_status (*write)(unitls_buffer *b, const void *src, size_t len, size_t *n);
     unitls_status (*shutdown)(unitls_buffer *b);
-    unitls_status (*process_incoming)(unitls_buffer *b, const void *data, size_t len);
-    unitls_status (*process_incoming_eof)(unitls_buffer *b);
-    size_t (*incoming_bytes_buffered)(const unitls_buffer *b);
-    size_t (*incoming_limit)(const unitls_buffer *b);
-    size_t (*process_outgoing)(unitls_buffer *b, void *dst, size_t cap);
-    size_t (*outgoing_bytes_buffered)(const unitls_buffer *b);
-    unitls_status (*incoming_reserve)(unitls_buffer *b, uint8_t **ptr, size_t *cap);
-    unitls_status (*incoming_commit)(unitls_buffer *b, size_t n);
-    unitls_status (*outgoing_peek)(unitls_buffer *b, const uint8_t **ptr, size_t *len);
-    unitls_status (*outgoing_consume)(unitls_buffer *b, size_t n);
     unitls_status (*getpeercert)(unitls_buffer *b, const uint8_t **der, size_t *len);
     uint16_t (*cipher)(const unitls_buffer *b);
     unitls_status (*negotiated_protocol)(const unitls_buffer *b, const uint8_t **p, size_t *len);
     enum unitls_tls_version (*negotiated_tls_version)(const unitls_buffer *b);
     const char *(*server_name)(const unitls_buffer *b);
     int (*session_resumed)(const unitls_buffer *b);
-    /* Releases the implementation's state and the buffer's memory. The core drops the
-     * context reference afterwards. */
+    /* Releases the implementation's state and the buffer's memory. The core has released the
+     * byte stores before, and drops the context reference afterwards. */
     void (*free)(unitls_buffer *b);
 };
 
@@ -50,6 +44,7 @@ struct unitls_buffer {
     unitls_client_context *client_ctx; /* exactly one of the two is set, with a reference */
     unitls_server_context *server_ctx;
     unitls_error last_error;           /* the implementation writes it when a call fails */
+    struct iostore io;                 /* ciphertext from and for the network */
 };
 
 /* Fills the base: takes a reference to the one context given and raises the SecurityWarning

@@ -39,7 +39,8 @@ static unitls_status fail(struct gtls_buffer *b, int code, const char *what)
 {
     if (code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED)
         return want(b, UNITLS_WANT_READ);
-    struct gtls_failure f = {b->session, code, b->io.eof, b->io.out_of_memory, b->verify_status};
+    const struct iostore *io = &b->base.io;
+    struct gtls_failure f = {b->session, code, io->eof, io->out_of_memory, b->verify_status};
     unitls_status st = gtls_error_from_call(&f, what, &b->base.last_error);
     if (st != UNITLS_WANT_READ && st != UNITLS_WANT_WRITE) {
         b->fatal = st;
@@ -58,10 +59,10 @@ static unitls_status invalid(struct gtls_buffer *b, const char *what)
 static ssize_t transport_pull(gnutls_transport_ptr_t ptr, void *dst, size_t cap)
 {
     struct gtls_buffer *b = ptr;
-    size_t n = iostore_in_take(&b->io, dst, cap);
+    size_t n = iostore_in_take(&b->base.io, dst, cap);
     if (n > 0)
         return (ssize_t)n;
-    if (b->io.eof)
+    if (b->base.io.eof)
         return 0;
     gnutls_transport_set_errno(b->session, EAGAIN);
     return -1;
@@ -72,7 +73,7 @@ static ssize_t transport_pull(gnutls_transport_ptr_t ptr, void *dst, size_t cap)
 static ssize_t transport_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
 {
     struct gtls_buffer *b = ptr;
-    if (iostore_out_append(&b->io, data, len) != 0) {
+    if (iostore_out_append(&b->base.io, data, len) != 0) {
         gnutls_transport_set_errno(b->session, ENOMEM);
         return -1;
     }
@@ -84,7 +85,7 @@ static int transport_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 {
     (void)ms;
     const struct gtls_buffer *b = ptr;
-    if (iostore_in_len(&b->io) > 0 || b->io.eof)
+    if (iostore_in_len(&b->base.io) > 0 || b->base.io.eof)
         return 1;
     gnutls_transport_set_errno(b->session, EAGAIN);
     return 0;
@@ -98,7 +99,8 @@ static int transport_pull_timeout(gnutls_transport_ptr_t ptr, unsigned int ms)
 static int worth_retrying(const struct gtls_buffer *b, ssize_t r)
 {
     return r == GNUTLS_E_WARNING_ALERT_RECEIVED || r == GNUTLS_E_INTERRUPTED ||
-           r == GNUTLS_E_REHANDSHAKE || (r == GNUTLS_E_AGAIN && iostore_in_len(&b->io) > 0);
+           r == GNUTLS_E_REHANDSHAKE ||
+           (r == GNUTLS_E_AGAIN && iostore_in_len(&b->base.io) > 0);
 }
 
 static unitls_status handshake_finish(struct gtls_buffer *b)
@@ -176,7 +178,7 @@ static unitls_status op_read(unitls_buffer *base, void *dst, size_t cap, size_t 
  * it near the mark, but at least a full record so records stay large. */
 static size_t write_chunk(const struct gtls_buffer *b, size_t len)
 {
-    size_t queued = iostore_out_len(&b->io);
+    size_t queued = iostore_out_len(&b->base.io);
     size_t room = IOSTORE_OUTGOING_HIGH_WATER - queued;
     size_t chunk = len < room ? len : room;
     if (chunk < MAX_PLAINTEXT_RECORD)
@@ -189,7 +191,7 @@ static unitls_status write_records(struct gtls_buffer *b, const uint8_t *src, si
                                    size_t *n)
 {
     size_t records = chunk / MAX_PLAINTEXT_RECORD + 1;
-    if (iostore_out_prepare(&b->io, chunk + records * RECORD_OVERHEAD_ROOM) != 0)
+    if (iostore_out_prepare(&b->base.io, chunk + records * RECORD_OVERHEAD_ROOM) != 0)
         return error_set(&b->base.last_error, UNITLS_ERR_NOMEM, 0, "write: out of memory");
     size_t taken = 0;
     while (taken < chunk) {
@@ -220,7 +222,7 @@ static unitls_status op_write(unitls_buffer *base, const void *src, size_t len, 
         if (st != UNITLS_OK)
             return st;
     }
-    if (iostore_out_len(&b->io) >= IOSTORE_OUTGOING_HIGH_WATER)
+    if (iostore_out_len(&b->base.io) >= IOSTORE_OUTGOING_HIGH_WATER)
         return want(b, UNITLS_WANT_WRITE);
     if (len == 0) {
         *n = 0;
@@ -259,83 +261,6 @@ static unitls_status op_shutdown(unitls_buffer *base)
         return fail(b, r, "shutdown");
     b->shutdown_sent = 1;
     return b->peer_closed ? UNITLS_OK : shutdown_await_peer(b);
-}
-
-static unitls_status op_process_incoming(unitls_buffer *base, const void *data, size_t len)
-{
-    struct gtls_buffer *b = self(base);
-    if (b->io.eof)
-        return invalid(b, "process_incoming: the transport already reached EOF");
-    unitls_status st = iostore_put(&b->io, data, len);
-    if (st == UNITLS_WANT_READ)
-        return want(b, st);
-    if (st != UNITLS_OK)
-        return error_set(&b->base.last_error, st, 0, "process_incoming: out of memory");
-    return UNITLS_OK;
-}
-
-static unitls_status op_process_incoming_eof(unitls_buffer *base)
-{
-    self(base)->io.eof = 1;
-    return UNITLS_OK;
-}
-
-static size_t op_incoming_bytes_buffered(const unitls_buffer *base)
-{
-    return iostore_in_len(&cself(base)->io);
-}
-
-static size_t op_incoming_limit(const unitls_buffer *base)
-{
-    (void)base;
-    return IOSTORE_INCOMING_LIMIT;
-}
-
-static size_t op_process_outgoing(unitls_buffer *base, void *dst, size_t cap)
-{
-    return iostore_take(&self(base)->io, dst, cap);
-}
-
-static size_t op_outgoing_bytes_buffered(const unitls_buffer *base)
-{
-    return iostore_out_len(&cself(base)->io);
-}
-
-static unitls_status op_incoming_reserve(unitls_buffer *base, uint8_t **ptr, size_t *cap)
-{
-    struct gtls_buffer *b = self(base);
-    if (b->io.eof)
-        return invalid(b, "incoming_reserve: the transport already reached EOF");
-    unitls_status st = iostore_reserve(&b->io, ptr, cap);
-    if (st != UNITLS_OK)
-        return error_set(&b->base.last_error, st, 0, "incoming_reserve: out of memory");
-    return UNITLS_OK;
-}
-
-static unitls_status op_incoming_commit(unitls_buffer *base, size_t n)
-{
-    struct gtls_buffer *b = self(base);
-    if (iostore_commit(&b->io, n) != UNITLS_OK)
-        return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0,
-                         "incoming_commit: %zu bytes exceed the reserved room (or no reserve "
-                         "is outstanding)", n);
-    return UNITLS_OK;
-}
-
-static unitls_status op_outgoing_peek(unitls_buffer *base, const uint8_t **ptr, size_t *len)
-{
-    iostore_peek(&self(base)->io, ptr, len);
-    return UNITLS_OK;
-}
-
-static unitls_status op_outgoing_consume(unitls_buffer *base, size_t n)
-{
-    struct gtls_buffer *b = self(base);
-    if (iostore_consume(&b->io, n) != UNITLS_OK)
-        return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0,
-                         "outgoing_consume: %zu bytes but only %zu are buffered", n,
-                         iostore_out_len(&b->io));
-    return UNITLS_OK;
 }
 
 /* GnuTLS keeps the peer's chain as DER for the session's life: no copy is needed. */
@@ -398,7 +323,7 @@ void gtls_buffer_discard(struct gtls_buffer *b)
         return;
     if (b->session)
         gnutls_deinit(b->session);
-    iostore_release(&b->io);
+    iostore_release(&b->base.io);
     free(b);
 }
 
@@ -410,16 +335,6 @@ static const struct unitls_buffer_ops buffer_ops = {
     .read = op_read,
     .write = op_write,
     .shutdown = op_shutdown,
-    .process_incoming = op_process_incoming,
-    .process_incoming_eof = op_process_incoming_eof,
-    .incoming_bytes_buffered = op_incoming_bytes_buffered,
-    .incoming_limit = op_incoming_limit,
-    .process_outgoing = op_process_outgoing,
-    .outgoing_bytes_buffered = op_outgoing_bytes_buffered,
-    .incoming_reserve = op_incoming_reserve,
-    .incoming_commit = op_incoming_commit,
-    .outgoing_peek = op_outgoing_peek,
-    .outgoing_consume = op_outgoing_consume,
     .getpeercert = op_getpeercert,
     .cipher = op_cipher,
     .negotiated_protocol = op_negotiated_protocol,

@@ -28,7 +28,6 @@
 struct gtls_buffer {
     struct unitls_buffer base; /* first: the core casts between the two */
     gnutls_session_t session;
-    struct iostore io;
     const struct gtls_priority *priority; /* the context's, for the negotiated suite's id */
     const void *state;                    /* the context state of client.c or server.c */
     /* Side-specific work once the handshake completed (store a session, send tickets): a

@@ -41,7 +41,8 @@ static unitls_status fail(struct tlsbuffer *b, int ret, const char *what)
         ERR_clear_error();
         return want(b, UNITLS_WANT_READ);
     }
-    unitls_status st = tls_error_from_call(b->ssl, ret, b->io.eof, b->io.out_of_memory, what,
+    const struct iostore *io = &b->base.io;
+    unitls_status st = tls_error_from_call(b->ssl, ret, io->eof, io->out_of_memory, what,
                                            &b->base.last_error);
     if (st != UNITLS_WANT_READ && st != UNITLS_WANT_WRITE)
         b->fatal = st;
@@ -106,7 +107,7 @@ static unitls_status op_write(unitls_buffer *base, const void *src, size_t len, 
         return b->fatal;
     if (b->shutdown_sent)
         return invalid(b, "write: the connection was shut down");
-    size_t queued = iostore_out_len(&b->io);
+    size_t queued = iostore_out_len(&b->base.io);
     if (queued >= IOSTORE_OUTGOING_HIGH_WATER)
         return want(b, UNITLS_WANT_WRITE);
     if (len == 0) {
@@ -119,7 +120,7 @@ static unitls_status op_write(unitls_buffer *base, const void *src, size_t len, 
         chunk = len < MAX_PLAINTEXT_RECORD ? len : MAX_PLAINTEXT_RECORD;
     size_t records = chunk / MAX_PLAINTEXT_RECORD + 1;
     if (SSL_is_init_finished(b->ssl) &&
-        iostore_out_prepare(&b->io, chunk + records * RECORD_OVERHEAD_ROOM) != 0)
+        iostore_out_prepare(&b->base.io, chunk + records * RECORD_OVERHEAD_ROOM) != 0)
         return error_set(&b->base.last_error, UNITLS_ERR_NOMEM, 0, "write: out of memory");
     ERR_clear_error();
     size_t written = 0;
@@ -172,83 +173,6 @@ static unitls_status op_shutdown(unitls_buffer *base)
         return UNITLS_OK;
     }
     return shutdown_await_peer(b);
-}
-
-static unitls_status op_process_incoming(unitls_buffer *base, const void *data, size_t len)
-{
-    struct tlsbuffer *b = self(base);
-    if (b->io.eof)
-        return invalid(b, "process_incoming: the transport already reached EOF");
-    unitls_status st = iostore_put(&b->io, data, len);
-    if (st == UNITLS_WANT_READ)
-        return want(b, st);
-    if (st != UNITLS_OK)
-        return error_set(&b->base.last_error, st, 0, "process_incoming: out of memory");
-    return UNITLS_OK;
-}
-
-static unitls_status op_process_incoming_eof(unitls_buffer *base)
-{
-    self(base)->io.eof = 1;
-    return UNITLS_OK;
-}
-
-static size_t op_incoming_bytes_buffered(const unitls_buffer *base)
-{
-    return iostore_in_len(&cself(base)->io);
-}
-
-static size_t op_incoming_limit(const unitls_buffer *base)
-{
-    (void)base;
-    return IOSTORE_INCOMING_LIMIT;
-}
-
-static size_t op_process_outgoing(unitls_buffer *base, void *dst, size_t cap)
-{
-    return iostore_take(&self(base)->io, dst, cap);
-}
-
-static size_t op_outgoing_bytes_buffered(const unitls_buffer *base)
-{
-    return iostore_out_len(&cself(base)->io);
-}
-
-static unitls_status op_incoming_reserve(unitls_buffer *base, uint8_t **ptr, size_t *cap)
-{
-    struct tlsbuffer *b = self(base);
-    if (b->io.eof)
-        return invalid(b, "incoming_reserve: the transport already reached EOF");
-    unitls_status st = iostore_reserve(&b->io, ptr, cap);
-    if (st != UNITLS_OK)
-        return error_set(&b->base.last_error, st, 0, "incoming_reserve: out of memory");
-    return UNITLS_OK;
-}
-
-static unitls_status op_incoming_commit(unitls_buffer *base, size_t n)
-{
-    struct tlsbuffer *b = self(base);
-    if (iostore_commit(&b->io, n) != UNITLS_OK)
-        return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0,
-                         "incoming_commit: %zu bytes exceed the reserved room (or no reserve "
-                         "is outstanding)", n);
-    return UNITLS_OK;
-}
-
-static unitls_status op_outgoing_peek(unitls_buffer *base, const uint8_t **ptr, size_t *len)
-{
-    iostore_peek(&self(base)->io, ptr, len);
-    return UNITLS_OK;
-}
-
-static unitls_status op_outgoing_consume(unitls_buffer *base, size_t n)
-{
-    struct tlsbuffer *b = self(base);
-    if (iostore_consume(&b->io, n) != UNITLS_OK)
-        return error_set(&b->base.last_error, UNITLS_ERR_INVALID, 0,
-                         "outgoing_consume: %zu bytes but only %zu are buffered", n,
-                         iostore_out_len(&b->io));
-    return UNITLS_OK;
 }
 
 static unitls_status op_getpeercert(unitls_buffer *base, const uint8_t **der, size_t *len)
@@ -320,7 +244,7 @@ void tlsbuffer_discard(struct tlsbuffer *b)
     if (!b)
         return;
     SSL_free(b->ssl); /* frees the BIO too */
-    iostore_release(&b->io);
+    iostore_release(&b->base.io);
     OPENSSL_free(b->peer_der);
     free(b);
 }
@@ -333,16 +257,6 @@ static const struct unitls_buffer_ops buffer_ops = {
     .read = op_read,
     .write = op_write,
     .shutdown = op_shutdown,
-    .process_incoming = op_process_incoming,
-    .process_incoming_eof = op_process_incoming_eof,
-    .incoming_bytes_buffered = op_incoming_bytes_buffered,
-    .incoming_limit = op_incoming_limit,
-    .process_outgoing = op_process_outgoing,
-    .outgoing_bytes_buffered = op_outgoing_bytes_buffered,
-    .incoming_reserve = op_incoming_reserve,
-    .incoming_commit = op_incoming_commit,
-    .outgoing_peek = op_outgoing_peek,
-    .outgoing_consume = op_outgoing_consume,
     .getpeercert = op_getpeercert,
     .cipher = op_cipher,
     .negotiated_protocol = op_negotiated_protocol,
@@ -361,7 +275,7 @@ struct tlsbuffer *tlsbuffer_new(SSL_CTX *ctx, BIO_METHOD *method, unitls_error *
     }
     ERR_clear_error();
     b->ssl = SSL_new(ctx);
-    BIO *bio = b->ssl ? iobio_new(method, &b->io) : NULL;
+    BIO *bio = b->ssl ? iobio_new(method, &b->base.io) : NULL;
     if (!bio) {
         tls_error_from_queue(err, UNITLS_ERR_NOMEM, "buffer: creating the connection");
         tlsbuffer_discard(b);

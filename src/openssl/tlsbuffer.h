@@ -22,7 +22,6 @@
 struct tlsbuffer {
     struct unitls_buffer base; /* first: the core casts between the two */
     SSL *ssl;
-    struct iostore io;
     unitls_status fatal;       /* UNITLS_OK while the connection is usable */
     int peer_closed;           /* the peer's close_notify arrived */
     int shutdown_sent;         /* ours was queued */

@@ -57,83 +57,6 @@ static unitls_status op_shutdown(unitls_buffer *b)
     return UNITLS_WANT_WRITE;
 }
 
-static unitls_status op_process_incoming(unitls_buffer *b, const void *data, size_t len)
-{
-    (void)data;
-    fake_calls.last_op = "process_incoming";
-    fake(b)->last_incoming_len = len;
-    return UNITLS_OK;
-}
-
-static unitls_status op_process_incoming_eof(unitls_buffer *b)
-{
-    (void)b;
-    fake_calls.last_op = "process_incoming_eof";
-    return UNITLS_RAGGED_EOF;
-}
-
-static size_t op_incoming_bytes_buffered(const unitls_buffer *b)
-{
-    (void)b;
-    fake_calls.last_op = "incoming_bytes_buffered";
-    return 11;
-}
-
-static size_t op_incoming_limit(const unitls_buffer *b)
-{
-    (void)b;
-    fake_calls.last_op = "incoming_limit";
-    return 4096;
-}
-
-static size_t op_process_outgoing(unitls_buffer *b, void *dst, size_t cap)
-{
-    (void)b;
-    fake_calls.last_op = "process_outgoing";
-    size_t n = cap < 3 ? cap : 3;
-    if (n > 0)
-        memcpy(dst, "out", n);
-    return n;
-}
-
-static size_t op_outgoing_bytes_buffered(const unitls_buffer *b)
-{
-    (void)b;
-    fake_calls.last_op = "outgoing_bytes_buffered";
-    return 3;
-}
-
-static unitls_status op_incoming_reserve(unitls_buffer *b, uint8_t **ptr, size_t *cap)
-{
-    fake_calls.last_op = "incoming_reserve";
-    *ptr = fake(b)->incoming;
-    *cap = sizeof fake(b)->incoming;
-    return UNITLS_OK;
-}
-
-static unitls_status op_incoming_commit(unitls_buffer *b, size_t n)
-{
-    fake_calls.last_op = "incoming_commit";
-    fake(b)->committed = n;
-    return n <= sizeof fake(b)->incoming ? UNITLS_OK : UNITLS_ERR_INVALID;
-}
-
-static unitls_status op_outgoing_peek(unitls_buffer *b, const uint8_t **ptr, size_t *len)
-{
-    (void)b;
-    fake_calls.last_op = "outgoing_peek";
-    *ptr = (const uint8_t *)"out";
-    *len = 3;
-    return UNITLS_OK;
-}
-
-static unitls_status op_outgoing_consume(unitls_buffer *b, size_t n)
-{
-    (void)b;
-    fake_calls.last_op = "outgoing_consume";
-    return n <= 3 ? UNITLS_OK : UNITLS_ERR_INVALID;
-}
-
 static unitls_status op_getpeercert(unitls_buffer *b, const uint8_t **der, size_t *len)
 {
     (void)b;
@@ -193,16 +116,6 @@ static const struct unitls_buffer_ops fake_ops = {
     .read = op_read,
     .write = op_write,
     .shutdown = op_shutdown,
-    .process_incoming = op_process_incoming,
-    .process_incoming_eof = op_process_incoming_eof,
-    .incoming_bytes_buffered = op_incoming_bytes_buffered,
-    .incoming_limit = op_incoming_limit,
-    .process_outgoing = op_process_outgoing,
-    .outgoing_bytes_buffered = op_outgoing_bytes_buffered,
-    .incoming_reserve = op_incoming_reserve,
-    .incoming_commit = op_incoming_commit,
-    .outgoing_peek = op_outgoing_peek,
-    .outgoing_consume = op_outgoing_consume,
     .getpeercert = op_getpeercert,
     .cipher = op_cipher,
     .negotiated_protocol = op_negotiated_protocol,

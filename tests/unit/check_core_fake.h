@@ -40,8 +40,6 @@ struct fake_buffer {
     struct unitls_buffer base;
     char host[64];
     int has_host;
-    uint8_t incoming[16];
-    size_t committed, last_incoming_len;
 };
 
 extern const unitls_implementation fake_a, fake_b;
