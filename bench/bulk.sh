@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/peers.sh"
 RUNS=${BENCH_RUNS:-3}
-PEERS=${BENCH_PEERS:-unitlsd hitch haproxy stunnel nginx}
+PEERS=${BENCH_PEERS:-unitlsd unitlsd_gnutls hitch haproxy stunnel nginx}
 DOWNLOAD_MB=${BENCH_DOWNLOAD_MB:-1000}
 PAYLOAD=${BENCH_PAYLOAD:-512M}
 
@@ -26,7 +26,7 @@ bench_header
 # shellcheck disable=SC2086
 names=$(peers_available $PEERS)
 # shellcheck disable=SC2046
-set -- $(free_ports 12)
+set -- $(free_ports $((2 * $(echo $names | wc -w) + 2)))
 backend_start echo "$1"
 backend_start http "$2"
 echo_port=$1 http_port=$2

@@ -20,14 +20,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_SECONDS:-5}
 CONC=${BENCH_CONCURRENCY:-20}
-PEERS=${BENCH_PEERS:-unitlsd hitch haproxy stunnel nginx}
+PEERS=${BENCH_PEERS:-unitlsd unitlsd_gnutls hitch haproxy stunnel nginx}
 
 peers_init
 bench_header
 # shellcheck disable=SC2086
 names=$(peers_available $PEERS)
 # shellcheck disable=SC2046
-set -- $(free_ports 6)
+set -- $(free_ports $(($(echo $names | wc -w) + 1)))
 backend_start echo "$1"
 echo_port=$1
 shift

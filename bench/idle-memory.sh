@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/peers.sh"
 RUNS=${BENCH_RUNS:-3}
-PEERS=${BENCH_PEERS:-unitlsd hitch haproxy stunnel nginx}
+PEERS=${BENCH_PEERS:-unitlsd unitlsd_gnutls hitch haproxy stunnel nginx}
 N=${BENCH_IDLE_CONNS:-5000}
 MANY=${BENCH_MANY_CONNS:-100000}
 PER_PORT=${BENCH_CONNS_PER_PORT:-20000}
@@ -117,23 +117,26 @@ done
 
 echo
 echo "== memory per idle established connection (server RSS after - before) / connections held"
-printf '%-9s %12s %10s %12s  %s\n' peer "KiB/conn" "held" "base RSS" "runs (KiB per connection)"
+printf '%-14s %12s %10s %12s  %s\n' peer "KiB/conn" "held" "base RSS" "runs (KiB per connection)"
 for n in $names; do
     # shellcheck disable=SC2046
     m=$(median $(get "kib_$n"))
     eval "med_$n=\$m"
     # shellcheck disable=SC2046
-    printf '%-9s %12s %10s %12s  %s\n' "$n" "$m" "$(median $(get "held_$n"))" \
+    printf '%-14s %12s %10s %12s  %s\n' "$n" "$m" "$(median $(get "held_$n"))" \
         "$(median $(get "base_$n")) KiB" "$(echo $(get "kib_$n"))"
 done
 for n in $names; do echo "RESULT idle-kib $n $(get "med_$n")"; done
 # shellcheck disable=SC2046
-best=$(for n in $names; do [ "$n" = unitlsd ] || echo "$n $(get "med_$n")"; done | sort -g -k 2 | head -n 1)
-if [ -n "${med_unitlsd:-}" ]; then
-    echo "unitlsd: $med_unitlsd KiB per idle connection (target: at most 10 KiB: $(awk -v m="$med_unitlsd" \
+best=$(for n in $names; do case $n in unitlsd*) ;; *) echo "$n $(get "med_$n")" ;; esac; done |
+    sort -g -k 2 | head -n 1)
+for u in $(printf '%s\n' $names | grep '^unitlsd'); do
+    eval "m=\${med_$u:-}"
+    [ -n "$m" ] || continue
+    echo "$u: $m KiB per idle connection (target: at most 10 KiB: $(awk -v m="$m" \
         'BEGIN { print (m <= 10 ? "met" : "not met") }')); leanest peer: ${best:-none} KiB;" \
-        "unitlsd / HAProxy: $(ratio "$med_unitlsd" "${med_haproxy:-}")"
-fi
+        "$u / HAProxy: $(ratio "$m" "${med_haproxy:-}")"
+done
 peer_stop "$BACKEND_PID"
 
 # --- part 2: many idle connections on one unitlsd ----------------------------------------------

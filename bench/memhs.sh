@@ -2,8 +2,8 @@
 # memhs.sh: libunitls's own cost per server handshake, in memory (no sockets, no daemon).
 #
 # Runs bench/memhs-unitls (server side of full and resumed TLS 1.3 handshakes through a
-# unitls_buffer, ECDSA P-256, one ticket) pinned to core 0, three times each, and prints the
-# medians. When MEMHS names a build of the raw-OpenSSL memhs tool (PERFORMANCE.md's
+# unitls_buffer, ECDSA P-256, one ticket) pinned to core 0, three times each, once per built
+# implementation, and prints the medians and the GnuTLS / OpenSSL ratio. When MEMHS names a build of the raw-OpenSSL memhs tool (PERFORMANCE.md's
 # tools/memhs.c), it runs it the same way in the same run and prints libunitls / OpenSSL:
 # the ratio is what the unified API costs on top of its implementation.
 set -eu
@@ -29,9 +29,23 @@ measure() { # label command...: prints the median handshakes per server CPU-seco
     echo "$m"
 }
 
-full=$(measure "libunitls full" "$ours" "$C/localhost.pem" "$C/localhost.key" "$C/ca.pem" "$N")
-resumed=$(measure "libunitls resumed" "$ours" "$C/localhost.pem" "$C/localhost.key" \
-    "$C/ca.pem" "$N" resume)
+# Every implementation the library was built with, in the same run (impl=NAME).
+impls=$("$UNITLS_BUILDDIR/src/daemon/unitlsd" --version 2>&1 | grep -o 'gnutls' | head -n 1)
+full_gnutls="" resumed_gnutls=""
+if [ -n "$impls" ]; then
+    full_gnutls=$(measure "libunitls (gnutls) full" "$ours" "$C/localhost.pem" \
+        "$C/localhost.key" "$C/ca.pem" "$N" impl=gnutls)
+    resumed_gnutls=$(measure "libunitls (gnutls) resumed" "$ours" "$C/localhost.pem" \
+        "$C/localhost.key" "$C/ca.pem" "$N" resume impl=gnutls)
+fi
+full=$(measure "libunitls (openssl) full" "$ours" "$C/localhost.pem" "$C/localhost.key" \
+    "$C/ca.pem" "$N" impl=openssl)
+resumed=$(measure "libunitls (openssl) resumed" "$ours" "$C/localhost.pem" "$C/localhost.key" \
+    "$C/ca.pem" "$N" resume impl=openssl)
+if [ -n "$full_gnutls" ]; then
+    echo "libunitls gnutls / openssl: full $(ratio "$full_gnutls" "$full"), resumed" \
+        "$(ratio "$resumed_gnutls" "$resumed")"
+fi
 if [ -n "${MEMHS:-}" ] && [ -x "$MEMHS" ]; then
     ofull=$(measure "OpenSSL alone full" "$MEMHS" "$C/localhost.pem" "$C/localhost.key" "$N" \
         tickets=1 noverify)

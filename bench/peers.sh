@@ -111,6 +111,9 @@ wait_exit() {
 peers_available() {
     for n in "$@"; do
         case $n in
+        unitlsd_gnutls)
+            if "$UNITLSD" --version 2>&1 | grep -q gnutls; then echo "$n"
+            else echo "(skipped unitlsd_gnutls: unitlsd built without GnuTLS)" >&2; fi ;;
         unitlsd*) echo "$n" ;;
         hitch) [ -x "$HITCH" ] && echo hitch || echo "(skipped hitch: no $HITCH)" >&2 ;;
         haproxy) [ -x "$HAPROXY" ] && echo haproxy || echo "(skipped haproxy: no $HAPROXY)" >&2 ;;
@@ -154,8 +157,9 @@ backend_start() {
 
 peer_start() {
     case $1 in
-    unitlsd) unitlsd_start "${UNITLSD_WORKERS:-1}" "$2:$3" ;;
-    unitlsd2) unitlsd_start 2 "$2:$3" ;;
+    unitlsd) UNITLSD_IMPL=openssl unitlsd_start "${UNITLSD_WORKERS:-1}" "$2:$3" ;;
+    unitlsd_gnutls) UNITLSD_IMPL=gnutls unitlsd_start "${UNITLSD_WORKERS:-1}" "$2:$3" ;;
+    unitlsd2) UNITLSD_IMPL=openssl unitlsd_start 2 "$2:$3" ;;
     hitch) peer_start_hitch "$2" "$3" ;;
     haproxy) peer_start_haproxy "$2" "$3" ;;
     stunnel) peer_start_stunnel "$2" "$3" ;;
@@ -165,7 +169,9 @@ peer_start() {
     wait_port "$2" "$PEER_PID" || { tail -n 5 "$T"/*.log >&2 2>/dev/null; exit 1; }
 }
 
-# unitlsd_start WORKERS "PORT:BPORT ...": the listeners' keys beyond the required ones come from
+# unitlsd_start WORKERS "PORT:BPORT ...": the implementation comes from UNITLSD_IMPL (default
+# openssl; peer "unitlsd" is OpenSSL, "unitlsd_gnutls" GnuTLS); the listeners' keys beyond the
+# required ones come from
 # UNITLSD_LISTENER_EXTRA (YAML lines, indented for a listener); the log level from
 # UNITLSD_LOG_LEVEL (default warning); the cores from UNITLSD_CORES (default 0). Its stderr goes
 # to $T/unitlsd-PORT.log.
@@ -173,7 +179,7 @@ unitlsd_start() {
     first=${2%%:*}
     conf="$T/unitlsd-$first.yaml"
     {
-        echo "implementation: openssl"
+        echo "implementation: ${UNITLSD_IMPL:-openssl}"
         echo "workers: $1"
         if [ "$PEERS_ROOT" -eq 1 ]; then echo "user: nobody"; fi
         echo "log: { level: ${UNITLSD_LOG_LEVEL:-warning}, access: false }"
@@ -309,7 +315,8 @@ tree_fds() {
 
 peer_version() {
     case $1 in
-    unitlsd*) "$UNITLSD" --version 2>&1 | head -n 1 ;;
+    unitlsd_gnutls) echo "$("$UNITLSD" --version 2>&1 | head -n 1), implementation gnutls" ;;
+    unitlsd*) echo "$("$UNITLSD" --version 2>&1 | head -n 1), implementation openssl" ;;
     hitch) "$HITCH" --version 2>&1 | head -n 1 ;;
     haproxy) "$HAPROXY" -v 2>&1 | head -n 1 | cut -d' ' -f1-3 ;;
     stunnel) "$STUNNEL" -version 2>&1 | grep -m 1 '^stunnel' ;;
@@ -440,7 +447,7 @@ sum_list() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.0f\n", s }'; 
 bench_table() {
     echo
     echo "== $2"
-    printf '%-9s %10s %10s %10s %5s %8s  %s\n' peer "$3/core-s" "CPU/unit" "$3/wall-s" util% resumed \
+    printf '%-14s %10s %10s %10s %5s %8s  %s\n' peer "$3/core-s" "CPU/unit" "$3/wall-s" util% resumed \
         "runs ($3 per server-core-second)"
     for n in $names; do
         # shellcheck disable=SC2046
@@ -458,27 +465,31 @@ bench_table() {
         [ "$3" = MB ] && res=- || res=$(awk -v r="$resumed" -v d="$units" \
             'BEGIN { if (d > 0) printf "%.0f%%", 100 * r / d; else print "-" }')
         # shellcheck disable=SC2046
-        printf '%-9s %10s %10s %10s %5s %8s  %s%s\n' "$n" "$m" "$cpu" "$(median $(get "wall_$n"))" \
+        printf '%-14s %10s %10s %10s %5s %8s  %s%s\n' "$n" "$m" "$cpu" "$(median $(get "wall_$n"))" \
             "$(median $(get "util_$n"))" "$res" "$(echo $(get "rate_$n"))" \
             "$([ "$fails" -eq 0 ] || echo "  ($fails failed)")"
     done
     for n in $names; do echo "RESULT $1 $n $(get "med_$n")"; done
 }
 
-# bench_ratios KEY TARGET: unitlsd / best of hitch and HAProxy (against TARGET) and / best peer.
+# bench_ratios KEY TARGET: each unitlsd (one per implementation) / best of hitch and HAProxy
+# (against TARGET) and / best other peer.
 bench_ratios() {
-    # shellcheck disable=SC2046
-    set -- "$1" "$2" $(best_of hitch haproxy)
-    if [ -n "${3:-}" ]; then
-        r=$(ratio "$med_unitlsd" "$4")
-        echo "unitlsd / best of hitch and HAProxy ($3): $r (target $2: $(awk -v r="$r" -v t="$2" \
-            'BEGIN { print (r + 0 >= t ? "met" : "not met") }'))"
-        echo "RESULT $1 ratio-hitch-haproxy $r"
-    fi
-    # shellcheck disable=SC2046
-    set -- "$1" "$2" $(best_of $(printf '%s\n' $names | grep -v '^unitlsd'))
-    if [ -n "${3:-}" ]; then
-        echo "unitlsd / best peer ($3): $(ratio "$med_unitlsd" "$4")"
-        echo "RESULT $1 ratio-best-peer $(ratio "$med_unitlsd" "$4")"
-    fi
+    for _u in $(printf '%s\n' $names | grep '^unitlsd'); do
+        eval "_m=\${med_$_u:-}"
+        # shellcheck disable=SC2046
+        set -- "$1" "$2" $(best_of hitch haproxy)
+        if [ -n "${3:-}" ]; then
+            r=$(ratio "$_m" "$4")
+            echo "$_u / best of hitch and HAProxy ($3): $r (target $2: $(awk -v r="$r" -v t="$2" \
+                'BEGIN { print (r + 0 >= t ? "met" : "not met") }'))"
+            echo "RESULT $1 ratio-hitch-haproxy${_u#unitlsd} $r"
+        fi
+        # shellcheck disable=SC2046
+        set -- "$1" "$2" $(best_of $(printf '%s\n' $names | grep -v '^unitlsd'))
+        if [ -n "${3:-}" ]; then
+            echo "$_u / best peer ($3): $(ratio "$_m" "$4")"
+            echo "RESULT $1 ratio-best-peer${_u#unitlsd} $(ratio "$_m" "$4")"
+        fi
+    done
 }
