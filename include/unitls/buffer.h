@@ -82,6 +82,34 @@ UNITLS_API unitls_server_context *unitls_buffer_server_context(const unitls_buff
 UNITLS_API int unitls_buffer_is_server(const unitls_buffer *b);
 /* The error of the last call that failed (status UNITLS_OK if none has). */
 UNITLS_API const unitls_error *unitls_buffer_last_error(const unitls_buffer *b);
+
+/* Why a handshake failed, as far as the bytes exchanged tell (added to PEP 748). */
+enum unitls_handshake_failure {
+    UNITLS_HANDSHAKE_FAILURE_NONE = 0,  /* the handshake has not failed */
+    UNITLS_HANDSHAKE_FAILURE_VERSION,   /* no TLS version in common */
+    UNITLS_HANDSHAKE_FAILURE_CIPHER,    /* no cipher suite in common */
+    UNITLS_HANDSHAKE_FAILURE_GROUP,     /* no key-exchange group in common */
+    UNITLS_HANDSHAKE_FAILURE_SNI,       /* the server name was refused */
+    UNITLS_HANDSHAKE_FAILURE_ALPN,      /* no application protocol in common, where required */
+    UNITLS_HANDSHAKE_FAILURE_CERTIFICATE, /* a certificate was refused (the peer's by us, or ours by the peer) */
+    UNITLS_HANDSHAKE_FAILURE_NOT_TLS,   /* the peer did not speak TLS (plaintext, HTTP, SSLv2) */
+    UNITLS_HANDSHAKE_FAILURE_PEER_CLOSED, /* the peer closed or reset the connection mid-handshake */
+    UNITLS_HANDSHAKE_FAILURE_OTHER
+};
+/* "none", "version", "cipher", "group", "sni", "alpn", "certificate", "not_tls",
+ * "peer_closed", "other"; NULL for a value out of range. */
+UNITLS_API const char *unitls_handshake_failure_name(enum unitls_handshake_failure f);
+/* The reason b's handshake failed, and the facts behind it written to facts (cap bytes,
+ * NUL-terminated, cut at cap; may be NULL when cap is 0) as space-separated key=value pairs,
+ * printable ASCII only, a value in double quotes when it holds a space, e.g.
+ *   offered=TLSv1.0,TLSv1.1 allowed=TLSv1.2-TLSv1.3 sni=api.example.com
+ *   offered=TLS_RSA_WITH_AES_128_CBC_SHA,TLS_RSA_WITH_AES_256_CBC_SHA allowed=TLS_AES_128_GCM_SHA256,...
+ *   check="unknown CA" subject="CN=client" issuer="CN=Other CA"
+ *   first_bytes="GET / HTTP/1.1"
+ * UNITLS_HANDSHAKE_FAILURE_NONE with "" while the handshake has not failed. Works for
+ * client and server buffers of every implementation. */
+UNITLS_API enum unitls_handshake_failure unitls_buffer_handshake_failure(const unitls_buffer *b,
+                                                                      char *facts, size_t cap);
 UNITLS_API void unitls_buffer_free(unitls_buffer *b);
 
 UNITLS_END_DECLS

@@ -1,10 +1,12 @@
 /* The public unitls_buffer calls: argument checks, then dispatch to the implementation through
  * the buffer's ops table; the calls on the byte stores are served here, the same for every
  * implementation. Nothing here locks, and nothing allocates but the stores themselves
- * (iostore.h): these run per record. */
+ * (iostore.h): these run per record. While the handshake runs, the incoming bytes are also
+ * shown to explain.h, which keeps the peer's first flight to explain a failure. */
 #include <string.h>
 
 #include "error.h"
+#include "explain.h"
 #include "impl.h"
 #include "warning_internal.h"
 
@@ -15,6 +17,9 @@ void buffer_base_init(unitls_buffer *b, const struct unitls_buffer_ops *ops,
     b->client_ctx = unitls_client_context_ref(client_ctx);
     b->server_ctx = unitls_server_context_ref(server_ctx);
     unitls_error_clear(&b->last_error);
+    b->first_flight = NULL;
+    b->explanation = NULL;
+    b->first_flight_done = 0;
     if (client_ctx && unitls_client_config_is_insecure(unitls_client_context_configuration(client_ctx)))
         warn_insecure("connection created", "its client configuration is insecure");
 }
@@ -26,9 +31,23 @@ static unitls_status invalid(unitls_buffer *b, const char *call)
     return error_set(&b->last_error, UNITLS_ERR_INVALID, 0, "%s: missing argument", call);
 }
 
+/* After a call that may have run the handshake: a completed handshake drops the first
+ * flight, a failed one is explained (once; later calls repeat the same error). */
+static unitls_status handshake_outcome(unitls_buffer *b, unitls_status st)
+{
+    if (st == UNITLS_OK || st == UNITLS_WANT_READ || st == UNITLS_WANT_WRITE) {
+        if (b->first_flight && b->ops->handshake_done(b))
+            explain_release(b);
+        return st;
+    }
+    if (st != UNITLS_ERR_INVALID && !b->explanation && !b->ops->handshake_done(b))
+        explain_failure(b);
+    return st;
+}
+
 unitls_status unitls_buffer_do_handshake(unitls_buffer *b)
 {
-    return b ? b->ops->do_handshake(b) : UNITLS_ERR_INVALID;
+    return b ? handshake_outcome(b, b->ops->do_handshake(b)) : UNITLS_ERR_INVALID;
 }
 
 int unitls_buffer_handshake_done(const unitls_buffer *b)
@@ -40,14 +59,14 @@ unitls_status unitls_buffer_read(unitls_buffer *b, void *dst, size_t cap, size_t
 {
     if (!b || !n || (!dst && cap > 0))
         return invalid(b, "read");
-    return b->ops->read(b, dst, cap, n);
+    return handshake_outcome(b, b->ops->read(b, dst, cap, n));
 }
 
 unitls_status unitls_buffer_write(unitls_buffer *b, const void *src, size_t len, size_t *n)
 {
     if (!b || !n || (!src && len > 0))
         return invalid(b, "write");
-    return b->ops->write(b, src, len, n);
+    return handshake_outcome(b, b->ops->write(b, src, len, n));
 }
 
 unitls_status unitls_buffer_shutdown(unitls_buffer *b)
@@ -77,6 +96,8 @@ unitls_status unitls_buffer_process_incoming(unitls_buffer *b, const void *data,
         return incoming_full(b);
     if (st != UNITLS_OK)
         return error_set(&b->last_error, st, 0, "process_incoming: out of memory");
+    if (!b->first_flight_done && len > 0)
+        explain_keep(b, data, len);
     return UNITLS_OK;
 }
 
@@ -131,6 +152,8 @@ unitls_status unitls_buffer_incoming_commit(unitls_buffer *b, size_t n)
         return error_set(&b->last_error, UNITLS_ERR_INVALID, 0,
                          "incoming_commit: %zu bytes exceed the reserved room (or no reserve "
                          "is outstanding)", n);
+    if (!b->first_flight_done && n > 0)
+        explain_keep(b, b->io.in + b->io.in_end - n, n);
     return UNITLS_OK;
 }
 
@@ -197,6 +220,27 @@ unitls_server_context *unitls_buffer_server_context(const unitls_buffer *b)
 
 int unitls_buffer_is_server(const unitls_buffer *b) { return b && b->server_ctx != NULL; }
 
+const char *unitls_handshake_failure_name(enum unitls_handshake_failure f)
+{
+    static const char *const names[] = {"none", "version", "cipher", "group", "sni",
+                                        "alpn", "certificate", "not_tls", "peer_closed",
+                                        "other"};
+    if ((unsigned)f >= sizeof names / sizeof names[0])
+        return NULL;
+    return names[f];
+}
+
+enum unitls_handshake_failure unitls_buffer_handshake_failure(const unitls_buffer *b,
+                                                              char *facts, size_t cap)
+{
+    if (!b) {
+        if (facts && cap > 0)
+            facts[0] = '\0';
+        return UNITLS_HANDSHAKE_FAILURE_NONE;
+    }
+    return explain_result(b, facts, cap);
+}
+
 const unitls_error *unitls_buffer_last_error(const unitls_buffer *b)
 {
     return b ? &b->last_error : NULL;
@@ -209,6 +253,7 @@ void unitls_buffer_free(unitls_buffer *b)
     unitls_client_context *client_ctx = b->client_ctx;
     unitls_server_context *server_ctx = b->server_ctx;
     iostore_release(&b->io);
+    explain_free(b);
     b->ops->free(b);
     unitls_client_context_unref(client_ctx);
     unitls_server_context_unref(server_ctx);

@@ -8,6 +8,7 @@
 #include "material.h"
 #include "refcount.h"
 #include "warning_internal.h"
+#include <unitls/insecure.h>
 
 struct client_options {
     int resumption;
@@ -108,6 +109,27 @@ unitls_status client_config_builder_disable_checks(unitls_client_config_builder 
     return UNITLS_OK;
 }
 
+unitls_status client_config_builder_legacy(unitls_client_config_builder *b, int versions,
+                                           enum unitls_tls_version lowest,
+                                           enum unitls_tls_version highest)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    return versions ? fields_set_legacy_versions(&b->fields, lowest, highest)
+                    : fields_lower_security(&b->fields);
+}
+
+/* Why c is insecure, for its warnings; NULL when it is not. */
+static const char *client_config_insecurity(const unitls_client_config *c)
+{
+    const char *why = NULL;
+    if (c->options.verification_disabled)
+        return "certificate verification is disabled";
+    if (c->options.hostname_check_disabled)
+        return "the hostname check is disabled";
+    return fields_insecure(&c->fields, &why) ? why : NULL;
+}
+
 static uint64_t client_config_compute_hash(const unitls_client_config *c)
 {
     uint64_t h = hash_mix(fields_hash(&c->fields), unitls_signing_chain_hash(c->chain));
@@ -136,10 +158,9 @@ unitls_client_config *unitls_client_config_builder_build(const unitls_client_con
         return NULL;
     }
     c->hash = client_config_compute_hash(c);
-    if (unitls_client_config_is_insecure(c))
-        warn_insecure("client configuration built",
-                      c->options.verification_disabled ? "certificate verification is disabled"
-                                                       : "the hostname check is disabled");
+    const char *why = client_config_insecurity(c);
+    if (why)
+        warn_insecure("client configuration built", why);
     return c;
 }
 
@@ -216,7 +237,12 @@ int unitls_client_config_hostname_check_disabled(const unitls_client_config *c)
 
 int unitls_client_config_is_insecure(const unitls_client_config *c)
 {
-    return c && (c->options.verification_disabled || c->options.hostname_check_disabled);
+    return c && client_config_insecurity(c) != NULL;
+}
+
+int unitls_client_config_security_level_lowered(const unitls_client_config *c)
+{
+    return c ? c->fields.security_lowered : 0;
 }
 
 int unitls_client_config_equal(const unitls_client_config *a, const unitls_client_config *b)

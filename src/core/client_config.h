@@ -9,4 +9,10 @@
 unitls_status client_config_builder_disable_checks(unitls_client_config_builder *b,
                                                    int verification, int hostname);
 
+/* insecure.h's legacy switches: with versions, the legacy bounds lowest and highest (see
+ * fields_set_legacy_versions); without, the security level is lowered. */
+unitls_status client_config_builder_legacy(unitls_client_config_builder *b, int versions,
+                                           enum unitls_tls_version lowest,
+                                           enum unitls_tls_version highest);
+
 #endif

@@ -75,17 +75,30 @@ unitls_status fields_add_protocol(struct config_fields *f, const void *bytes, si
 static int version_rank(enum unitls_tls_version v)
 {
     switch (v) {
-    case UNITLS_TLS_VERSION_MINIMUM_SUPPORTED: return 0;
-    case UNITLS_TLSv1_2: return 1;
-    case UNITLS_TLSv1_3: return 2;
-    case UNITLS_TLS_VERSION_MAXIMUM_SUPPORTED: return 3;
-    case UNITLS_TLS_VERSION_UNSET: return 4;
+    case UNITLS_TLSv1_0: return 0;
+    case UNITLS_TLSv1_1: return 1;
+    case UNITLS_TLS_VERSION_MINIMUM_SUPPORTED: return 2;
+    case UNITLS_TLSv1_2: return 3;
+    case UNITLS_TLSv1_3: return 4;
+    case UNITLS_TLS_VERSION_MAXIMUM_SUPPORTED: return 5;
+    case UNITLS_TLS_VERSION_UNSET: return 6;
     }
     return -1;
 }
 
+static int version_is_legacy(enum unitls_tls_version v)
+{
+    return v == UNITLS_TLSv1_0 || v == UNITLS_TLSv1_1;
+}
+
 unitls_status fields_set_version(struct config_fields *f, int lowest, enum unitls_tls_version v)
 {
+    if (version_is_legacy(v))
+        return fields_fail(f, UNITLS_ERR_CONFIGURATION,
+                           "%s supported version: %s is reachable only through insecure.h "
+                           "(unitls_insecure_*_config_builder_allow_legacy_versions); expected "
+                           "TLSv1.2, TLSv1.3, MINIMUM_SUPPORTED or MAXIMUM_SUPPORTED",
+                           lowest ? "lowest" : "highest", unitls_tls_version_name(v));
     if (version_rank(v) < 0)
         return fields_fail(f, UNITLS_ERR_CONFIGURATION,
                            "%s supported version: unknown value %d; expected TLSv1.2, TLSv1.3, "
@@ -98,6 +111,43 @@ unitls_status fields_set_version(struct config_fields *f, int lowest, enum unitl
     return UNITLS_OK;
 }
 
+unitls_status fields_set_legacy_versions(struct config_fields *f, enum unitls_tls_version lowest,
+                                         enum unitls_tls_version highest)
+{
+    if (!version_is_legacy(lowest))
+        return fields_fail(f, UNITLS_ERR_CONFIGURATION,
+                           "legacy versions: lowest supported version %d is not a legacy one; "
+                           "expected TLSv1.0 or TLSv1.1", (int)lowest);
+    if (highest != UNITLS_TLS_VERSION_UNSET && !version_is_legacy(highest))
+        return fields_fail(f, UNITLS_ERR_CONFIGURATION,
+                           "legacy versions: highest supported version %d is not a legacy one; "
+                           "expected TLSv1.0, TLSv1.1 or UNSET (the ordinary setter's bound)",
+                           (int)highest);
+    f->lowest = lowest;
+    if (highest != UNITLS_TLS_VERSION_UNSET)
+        f->highest = highest;
+    return UNITLS_OK;
+}
+
+unitls_status fields_lower_security(struct config_fields *f)
+{
+    f->security_lowered = 1;
+    return UNITLS_OK;
+}
+
+int fields_insecure(const struct config_fields *f, const char **why)
+{
+    if (version_is_legacy(f->lowest)) {
+        *why = f->lowest == UNITLS_TLSv1_0 ? "TLS 1.0 and 1.1 are allowed" : "TLS 1.1 is allowed";
+        return 1;
+    }
+    if (f->security_lowered) {
+        *why = "the security level is lowered (SHA-1 signatures, RSA-1024 keys, CBC suites)";
+        return 1;
+    }
+    return 0;
+}
+
 unitls_status fields_set_trust_store(struct config_fields *f, unitls_trust_store *t)
 {
     unitls_trust_store *old = f->trust_store;
@@ -108,6 +158,14 @@ unitls_status fields_set_trust_store(struct config_fields *f, unitls_trust_store
 
 static unitls_status check_version_bounds(const struct config_fields *f, unitls_error *err)
 {
+    /* Every TLS 1.0/1.1 handshake signs with SHA-1 (and MD5), which the default level refuses:
+     * without the lowered level the switch would only produce failing handshakes. */
+    if ((version_is_legacy(f->lowest) || version_is_legacy(f->highest)) && !f->security_lowered)
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "versions: a lowest supported version of %s needs the lowered security "
+                         "level too (insecure.h: unitls_insecure_*_config_builder_lower_security_"
+                         "level), as TLS 1.0 and 1.1 sign with SHA-1",
+                         unitls_tls_version_name(f->lowest));
     if (f->lowest == UNITLS_TLS_VERSION_UNSET || f->highest == UNITLS_TLS_VERSION_UNSET)
         return UNITLS_OK;
     if (version_rank(f->lowest) > version_rank(f->highest))
@@ -140,6 +198,7 @@ unitls_status fields_build(const struct config_fields *src, struct config_fields
         return st;
     dst->lowest = src->lowest;
     dst->highest = src->highest;
+    dst->security_lowered = src->security_lowered;
     dst->n_protocols = src->n_protocols;
     dst->n_ciphers = src->n_ciphers;
     dst->alpn_len = src->alpn_len;
@@ -176,6 +235,7 @@ const uint8_t *fields_protocol(const struct config_fields *f, size_t i, size_t *
 int fields_equal(const struct config_fields *a, const struct config_fields *b)
 {
     return a->lowest == b->lowest && a->highest == b->highest &&
+           a->security_lowered == b->security_lowered &&
            a->n_ciphers == b->n_ciphers && (a->ciphers == NULL) == (b->ciphers == NULL) &&
            (a->n_ciphers == 0 ||
             memcmp(a->ciphers, b->ciphers, a->n_ciphers * sizeof *a->ciphers) == 0) &&
@@ -187,6 +247,7 @@ int fields_equal(const struct config_fields *a, const struct config_fields *b)
 uint64_t fields_hash(const struct config_fields *f)
 {
     uint64_t h = hash_mix((uint64_t)f->lowest, (uint64_t)f->highest);
+    h = hash_mix(h, (uint64_t)f->security_lowered);
     h = hash_mix(h, f->ciphers ? f->n_ciphers + 1 : 0);
     h = hash_bytes(h, f->ciphers, f->n_ciphers * sizeof *f->ciphers);
     h = hash_bytes(h, f->alpn, f->alpn_len);

@@ -14,7 +14,8 @@ struct config_fields {
     uint8_t *alpn;                  /* ALPN wire format: length-prefixed names */
     size_t alpn_len;
     size_t n_protocols;
-    enum unitls_tls_version lowest, highest;
+    enum unitls_tls_version lowest, highest; /* TLS 1.0/1.1 only through insecure.h */
+    int security_lowered;           /* insecure.h: the legacy security level */
     unitls_trust_store *trust_store; /* NULL: system */
     unitls_error first_error;       /* builders: the first setter error, reported by build */
 };
@@ -23,12 +24,20 @@ struct config_fields {
 unitls_status fields_set_ciphers(struct config_fields *f, const uint16_t *ids, size_t n);
 unitls_status fields_add_protocol(struct config_fields *f, const void *bytes, size_t len);
 unitls_status fields_set_version(struct config_fields *f, int lowest, enum unitls_tls_version v);
+/* insecure.h's switches: a lowest version of TLS 1.0 or 1.1 and a highest of TLS 1.0, 1.1
+ * or UNSET (highest left as it is); anything else is refused. And the lowered security level. */
+unitls_status fields_set_legacy_versions(struct config_fields *f, enum unitls_tls_version lowest,
+                                         enum unitls_tls_version highest);
+unitls_status fields_lower_security(struct config_fields *f);
+/* 1 when f allows a legacy version or the lowered security level; why names which. */
+int fields_insecure(const struct config_fields *f, const char **why);
 unitls_status fields_set_trust_store(struct config_fields *f, unitls_trust_store *t);
 /* Remembers err as the first error if none is yet and returns its status. */
 unitls_status fields_fail(struct config_fields *f, unitls_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Validates what only makes sense as a whole (version bounds) and copies src into dst with
+/* Validates what only makes sense as a whole (version bounds; a legacy lowest version needs
+ * the lowered security level, as TLS 1.0 and 1.1 sign with SHA-1) and copies src into dst with
  * files loaded (the snapshot a configuration keeps). */
 unitls_status fields_build(const struct config_fields *src, struct config_fields *dst,
                            unitls_error *err);

@@ -21,6 +21,17 @@
 #include "iostore.h"
 #include "refcount.h"
 
+/* What an implementation knows of a failed handshake beyond the bytes the core saw: its
+ * facts, not a verdict (the core classifies and words them, explain.h). */
+struct impl_failure_facts {
+    int alert_received;  /* the peer's alert description, -1 when none */
+    int alert_sent;      /* ours, -1 when none or unknown */
+    enum unitls_handshake_failure hint; /* the library's own reading of its error, NONE if none */
+    char check[64];      /* the certificate check that failed, in words ("unknown CA"), or "" */
+    char subject[128];   /* that certificate's subject and issuer (RFC 4514), "" if unknown */
+    char issuer[128];
+};
+
 struct unitls_buffer_ops {
     unitls_status (*do_handshake)(unitls_buffer *b);
     int (*handshake_done)(const unitls_buffer *b);
@@ -33,6 +44,9 @@ struct unitls_buffer_ops {
     enum unitls_tls_version (*negotiated_tls_version)(const unitls_buffer *b);
     const char *(*server_name)(const unitls_buffer *b);
     int (*session_resumed)(const unitls_buffer *b);
+    /* Optional: fills out (which arrives with alerts -1, hint NONE and empty strings) after a
+     * failed handshake. Called on failure paths only. */
+    void (*failure_facts)(const unitls_buffer *b, struct impl_failure_facts *out);
     /* Releases the implementation's state and the buffer's memory. The core has released the
      * byte stores before, and drops the context reference afterwards. */
     void (*free)(unitls_buffer *b);
@@ -45,6 +59,11 @@ struct unitls_buffer {
     unitls_server_context *server_ctx;
     unitls_error last_error;           /* the implementation writes it when a call fails */
     struct iostore io;                 /* ciphertext from and for the network */
+    /* The peer's first flight, kept until the handshake ends (explain.h), and the
+     * explanation of a failed handshake; both NULL otherwise. */
+    struct first_flight *first_flight;
+    struct handshake_explanation *explanation;
+    int first_flight_done;             /* the first flight is kept whole, or never will be */
 };
 
 /* Fills the base: takes a reference to the one context given and raises the SecurityWarning

@@ -7,6 +7,9 @@
 #include "error.h"
 #include "material.h"
 #include "refcount.h"
+#include "server_config.h"
+#include "warning_internal.h"
+#include <unitls/insecure.h>
 
 #define MAX_SESSION_TICKETS 8u
 
@@ -127,6 +130,16 @@ unitls_status unitls_server_config_builder_set_session_tickets(unitls_server_con
     return UNITLS_OK;
 }
 
+unitls_status server_config_builder_legacy(unitls_server_config_builder *b, int versions,
+                                           enum unitls_tls_version lowest,
+                                           enum unitls_tls_version highest)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    return versions ? fields_set_legacy_versions(&b->fields, lowest, highest)
+                    : fields_lower_security(&b->fields);
+}
+
 static uint64_t server_config_compute_hash(const unitls_server_config *c)
 {
     uint64_t h = fields_hash(&c->fields);
@@ -178,6 +191,9 @@ unitls_server_config *unitls_server_config_builder_build(const unitls_server_con
         return NULL;
     }
     c->hash = server_config_compute_hash(c);
+    const char *why = NULL;
+    if (fields_insecure(&c->fields, &why))
+        warn_insecure("server configuration built", why);
     return c;
 }
 
@@ -268,3 +284,14 @@ int unitls_server_config_equal(const unitls_server_config *a, const unitls_serve
 }
 
 uint64_t unitls_server_config_hash(const unitls_server_config *c) { return c ? c->hash : 0; }
+
+int unitls_server_config_security_level_lowered(const unitls_server_config *c)
+{
+    return c ? c->fields.security_lowered : 0;
+}
+
+int unitls_server_config_is_insecure(const unitls_server_config *c)
+{
+    const char *why = NULL;
+    return c && fields_insecure(&c->fields, &why);
+}

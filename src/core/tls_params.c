@@ -2,13 +2,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unitls/ciphers.h>
+
 #include "error.h"
 #include "tls_params.h"
+
+/* The CBC suites of TLS 1.0 and 1.1 that OpenSSL and GnuTLS both have, ECDHE first. */
+static const uint16_t legacy_suites[] = {
+    0xC013, /* TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA */
+    0xC014, /* TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA */
+    0xC009, /* TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA */
+    0xC00A, /* TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA */
+    0x002F, /* TLS_RSA_WITH_AES_128_CBC_SHA */
+    0x0035, /* TLS_RSA_WITH_AES_256_CBC_SHA */
+};
+
+size_t tls_params_default_suites(int security_lowered, uint16_t *out, size_t cap)
+{
+    size_t n_defaults = 0, n = 0;
+    const uint16_t *defaults = unitls_cipher_suite_defaults(&n_defaults);
+    for (size_t i = 0; i < n_defaults && n < cap; i++)
+        out[n++] = defaults[i];
+    for (size_t i = 0; security_lowered && i < sizeof legacy_suites / sizeof legacy_suites[0] &&
+                       n < cap; i++)
+        out[n++] = legacy_suites[i];
+    return n;
+}
 
 /* The lower bound for a configured lowest version; 0 for a value outside the enum. */
 static uint16_t version_floor(enum unitls_tls_version v)
 {
     switch (v) {
+    case UNITLS_TLSv1_0:
+        return TLS_PARAMS_TLS10;
+    case UNITLS_TLSv1_1:
+        return TLS_PARAMS_TLS11;
     case UNITLS_TLS_VERSION_UNSET:
     case UNITLS_TLS_VERSION_MINIMUM_SUPPORTED:
     case UNITLS_TLSv1_2:
@@ -31,6 +59,10 @@ static uint16_t version_ceiling(enum unitls_tls_version v)
     case UNITLS_TLS_VERSION_MINIMUM_SUPPORTED:
     case UNITLS_TLSv1_2:
         return TLS_PARAMS_TLS12;
+    case UNITLS_TLSv1_0:
+        return TLS_PARAMS_TLS10;
+    case UNITLS_TLSv1_1:
+        return TLS_PARAMS_TLS11;
     }
     return 0;
 }
@@ -49,7 +81,7 @@ unitls_status tls_params_versions(enum unitls_tls_version lowest, enum unitls_tl
                          "the lowest TLS version is above the highest");
     if (!has13 && h == TLS_PARAMS_TLS13)
         h = TLS_PARAMS_TLS12;
-    if (!has12 && l == TLS_PARAMS_TLS12)
+    if (!has12 && l <= TLS_PARAMS_TLS12)
         l = TLS_PARAMS_TLS13;
     if (l > h || (!has12 && !has13))
         return error_set(err, UNITLS_ERR_CONFIGURATION, 0,

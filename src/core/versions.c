@@ -16,6 +16,12 @@ static const struct version_name version_names[] = {
     {UNITLS_TLS_VERSION_MAXIMUM_SUPPORTED, "MAXIMUM_SUPPORTED"},
 };
 
+/* Named for reports only: unitls_tls_version_from_name does not parse them. */
+static const struct version_name legacy_names[] = {
+    {UNITLS_TLSv1_0, "TLSv1.0"},
+    {UNITLS_TLSv1_1, "TLSv1.1"},
+};
+
 #define N_VERSIONS (sizeof version_names / sizeof version_names[0])
 
 const char *unitls_tls_version_name(enum unitls_tls_version v)
@@ -23,6 +29,9 @@ const char *unitls_tls_version_name(enum unitls_tls_version v)
     for (size_t i = 0; i < N_VERSIONS; i++)
         if (version_names[i].v == v)
             return version_names[i].name;
+    for (size_t i = 0; i < sizeof legacy_names / sizeof legacy_names[0]; i++)
+        if (legacy_names[i].v == v)
+            return legacy_names[i].name;
     return NULL;
 }
 

@@ -651,7 +651,7 @@ static const char *end_detail(const struct conn *c, char *buf, size_t cap)
     return strerror_r(c->end_errno, buf, cap);
 }
 
-static void access_log(const struct conn *c)
+static void access_log(const struct conn *c, const char *failure)
 {
     char errbuf[128];
     const uint8_t *alpn = NULL;
@@ -675,8 +675,74 @@ static void access_log(const struct conn *c)
         .duration_ms = now > c->started_ms ? now - c->started_ms : 0,
         .end = end_names[c->end],
         .detail = end_detail(c, errbuf, sizeof errbuf),
+        .failure = failure,
+        /* Only an insecure listener negotiates these: its connections stand out. */
+        .legacy = version == UNITLS_TLSv1_0 || version == UNITLS_TLSv1_1
+                      ? unitls_tls_version_name(version) : NULL,
     };
     log_access(&r);
+}
+
+/* --- failed handshakes ---------------------------------------------------------------------- */
+
+/* The library's facts: versions, suites (a client may offer dozens), names; more is cut. */
+#define FAILURE_FACTS_MAX 1024u
+
+/* A handshake that failed, not one we cut short (shutdown). */
+static int handshake_failed(const struct conn *c)
+{
+    return c->phase == PHASE_HANDSHAKE && c->end != END_SHUTDOWN;
+}
+
+/* The library tells what the bytes showed; the daemon knows its own timeout, and an EOF or a
+ * reset the library could not place is the peer closing. */
+static enum failure_reason failure_reason_of(const struct conn *c,
+                                             enum unitls_handshake_failure lib)
+{
+    if (c->end == END_TIMEOUT_HANDSHAKE)
+        return FAILURE_TIMEOUT;
+    if (lib != UNITLS_HANDSHAKE_FAILURE_NONE)
+        return failure_reason_from_library(lib);
+    if (c->end == END_RAGGED || (c->end == END_CLIENT_ERROR &&
+                                 (c->end_errno == ECONNRESET || c->end_errno == EPIPE)))
+        return FAILURE_PEER_CLOSED;
+    return FAILURE_OTHER;
+}
+
+static void failure_flush_arm(struct conn_env *env, uint64_t ms)
+{
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000u),
+                         .tv_usec = (suseconds_t)(ms % 1000u) * 1000};
+    evtimer_add(env->failure_flush, &tv);
+}
+
+/* Says how many failure lines a finished window suppressed, when no later failure did. */
+static void on_failure_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    struct conn_env *env = arg;
+    uint64_t now = conn_env_clock_ms(env), due = 0;
+    if (failure_log_flush_lines(&env->failures, now, &due))
+        failure_flush_arm(env, due > now ? due - now : 1);
+}
+
+/* Counts and logs (rate-limited) c's failed handshake, and writes "reason=R FACTS" into
+ * described for the access line. */
+static void failure_report(struct conn *c, char *described, size_t cap)
+{
+    char facts[FAILURE_FACTS_MAX] = "", client[128];
+    enum unitls_handshake_failure lib = unitls_buffer_handshake_failure(c->tls, facts,
+                                                                        sizeof facts);
+    failure_facts_sanitize(facts);
+    failure_facts_trim(facts, sizeof facts);
+    log_format_address(&c->peer.sa, c->peer_len, client, sizeof client);
+    struct failure_note n = {.listener = c->listener->name, .client = client,
+                             .reason = failure_reason_of(c, lib), .facts = facts};
+    if (failure_log_note(&c->env->failures, &n, conn_env_clock_ms(c->env)) &&
+        !evtimer_pending(c->env->failure_flush, NULL))
+        failure_flush_arm(c->env, FAILURE_LOG_WINDOW_MS);
+    snprintf(described, cap, "reason=%s%s%s", failure_reason_name(n.reason), facts[0] ? " " : "",
+             facts);
 }
 
 /* One line per listener per RUNTIME_BACKEND_LOG_MS, saying how many failed meanwhile: a
@@ -701,7 +767,7 @@ static void count_end(struct conn *c)
 {
     struct conn_counters *k = &c->env->counters;
     counter_add(&k->closed, 1);
-    if (c->phase == PHASE_HANDSHAKE && c->end != END_SHUTDOWN)
+    if (handshake_failed(c))
         counter_add(&k->handshake_failures, 1);
     if (c->end == END_BACKEND_REFUSED || c->end == END_TIMEOUT_CONNECT) {
         counter_add(&k->backend_failures, 1);
@@ -728,9 +794,13 @@ static void say_goodbye(struct conn *c)
 static void conn_free(struct conn *c)
 {
     struct conn_env *env = c->env;
+    char failure[FAILURE_FACTS_MAX + 64];
+    int failed = handshake_failed(c);
     count_end(c);
+    if (failed)
+        failure_report(c, failure, sizeof failure);
     if (c->listener->log_access && log_enabled(LOG_PRIO_INFO)) /* the record costs lookups */
-        access_log(c);
+        access_log(c, failed ? failure : NULL);
     say_goodbye(c);
     event_del(&c->client_rd);
     event_del(&c->client_wr);
@@ -822,8 +892,10 @@ int conn_env_init(struct conn_env *env, struct event_base *base, void (*on_close
     env->base = base;
     env->on_close = on_close;
     env->arg = arg;
+    failure_log_init(&env->failures);
+    env->failure_flush = evtimer_new(base, on_failure_flush, env);
     env->scratch = malloc(CONN_BUFFER_LIMIT);
-    return env->scratch ? 0 : -1;
+    return env->scratch && env->failure_flush ? 0 : -1;
 }
 
 void conn_env_fini(struct conn_env *env)
@@ -831,4 +903,11 @@ void conn_env_fini(struct conn_env *env)
     conn_close_all(env);
     free(env->scratch);
     env->scratch = NULL;
+    if (env->failure_flush) {
+        uint64_t due = 0;
+        failure_log_flush_lines(&env->failures, UINT64_MAX, &due); /* the last window's count */
+        event_free(env->failure_flush);
+        env->failure_flush = NULL;
+    }
+    failure_log_fini(&env->failures);
 }

@@ -16,6 +16,12 @@
  * close_notify to the client, shuts the client socket's write side, and ends the connection
  * once the client closes too (or after a short linger).
  *
+ * A connection whose handshake fails (not ended by shutdown) is explained: the library's reason
+ * and facts (unitls_buffer_handshake_failure), or the daemon's own ("timeout" for the handshake
+ * timeout, "peer_closed" for an EOF or reset the library could not tell apart), counted per
+ * listener and reason in the worker's failure_log, logged at most FAILURE_LOG_LINES_PER_S
+ * times a second per listener and reason, and written after end= in the access line.
+ *
  * A connection belongs to the worker thread whose conn_env it was started in; nothing here
  * locks. Nothing on the per-record path allocates or logs. */
 #ifndef UNITLSD_CONN_H
@@ -28,6 +34,7 @@
 
 #include <event2/event.h>
 
+#include "daemon/failure_log.h"
 #include "daemon/runtime.h"
 
 #define CONN_BUFFER_LIMIT (64u * 1024u)
@@ -54,6 +61,8 @@ struct conn_env {
     struct conn *head;                /* the open connections */
     size_t n_open;
     struct conn_counters counters;
+    struct failure_log failures;      /* handshake failures by listener and reason, their log */
+    struct event *failure_flush;      /* reports suppressed failure lines (failure_log.h) */
     void (*on_close)(void *arg);      /* after each connection ended (slots, draining) */
     void *arg;
 };

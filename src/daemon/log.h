@@ -51,11 +51,14 @@ struct log_access_record {
     uint64_t duration_ms;
     const char *end;       /* clean, ragged, timeout, backend refused, tls error, ... */
     const char *detail;    /* the reason behind end, or NULL */
+    const char *failure;   /* a failed handshake's "reason=R key=value ...", or NULL; written
+                              as is after end=, so the caller sanitises it (failure_log.h) */
+    const char *legacy;    /* the version when below TLS 1.2 (an insecure listener), or NULL */
 };
 
 /* Writes the access line (priority info) for r:
  * access listener=NAME client=ADDR sni=NAME alpn=PROTO version=V cipher=IANA in=N out=N
- * ms=N end="END[: DETAIL]" */
+ * ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION] */
 void log_access(const struct log_access_record *r);
 
 #endif

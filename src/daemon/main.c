@@ -187,11 +187,33 @@ static void listeners_log(const struct generation *g, const struct generation *p
     }
 }
 
+/* One warning per insecure listener of each generation, at start and at every reload: the
+ * operator who allowed legacy peers should keep being reminded, by listener name. */
+static void insecure_listeners_warn(const struct generation *g, const char *when)
+{
+    for (size_t i = 0; i < g->n_listeners; i++)
+        if (g->listeners[i]->insecure[0])
+            log_warn("%slistener %s: insecure: allows %s (SHA-1 signatures, RSA-1024 keys, CBC "
+                     "suites) for legacy peers; every client of this listener may be "
+                     "downgraded", when, g->listeners[i]->name, g->listeners[i]->insecure);
+}
+
+/* The library's SecurityWarnings repeat, per configuration built, what
+ * insecure_listeners_warn says once per listener by name: kept for debugging only. */
+static void on_library_warning(enum unitls_warning_category category, const char *message,
+                               void *arg)
+{
+    (void)arg;
+    log_debug("libunitls: %s: %s",
+              category == UNITLS_WARNING_SECURITY ? "SecurityWarning" : "warning", message);
+}
+
 static void reload_apply(struct daemon *d, const struct settings *s, struct generation *g,
                          const struct runtime_build_report *r, uint64_t started_ms)
 {
     reload_warn_fixed(d, s);
     listeners_log(g, d->gen, "reload: ");
+    insecure_listeners_warn(g, "reload: ");
     log_set_level((int)s->log_level);
     worker_pool_switch(d->pool, g);
     runtime_unref(d->gen);
@@ -362,6 +384,7 @@ static int daemon_start(struct daemon *d)
         char impls[256];
         runtime_implementations(d->gen, impls, sizeof impls);
         listeners_log(d->gen, NULL, "");
+        insecure_listeners_warn(d->gen, "");
         log_notice("unitlsd %s: %zu listeners on %zu sockets, %u workers, %s", PACKAGE_VERSION,
                    d->gen->n_listeners, d->gen->n_sockets, d->workers, impls);
         char text[256];
@@ -477,6 +500,7 @@ int main(int argc, char **argv)
     if (check)
         return settings_check_file(d.config_path, stderr);
     signal(SIGPIPE, SIG_IGN);
+    unitls_set_warning_handler(on_library_warning, NULL);
     if (evthread_use_pthreads() != 0) {
         log_error("libevent: no thread support");
         return 1;

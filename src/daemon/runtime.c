@@ -119,6 +119,19 @@ static unitls_server_context *context_for(const struct listener_settings *ls,
     return ctx;
 }
 
+/* The listener's insecure block in words; "" without one. */
+static void insecure_describe(const struct listener_settings *ls, char *buf, size_t cap)
+{
+    const char *versions = ls->insecure_min_version == UNITLS_TLSv1_0   ? "TLS 1.0 and 1.1"
+                           : ls->insecure_min_version == UNITLS_TLSv1_1 ? "TLS 1.1"
+                                                                       : NULL;
+    buf[0] = '\0';
+    if (versions)
+        snprintf(buf, cap, "%s at security level 0", versions);
+    else if (ls->insecure_lowered)
+        snprintf(buf, cap, "security level 0");
+}
+
 static struct runtime_listener *listener_new(const struct settings *s,
                                              const struct listener_settings *ls,
                                              const struct generation *previous,
@@ -142,6 +155,7 @@ static struct runtime_listener *listener_new(const struct settings *s,
     l->connect_timeout_ms = ls->connect_timeout_ms;
     l->max_connections = ls->max_connections;
     l->log_access = s->log_access;
+    insecure_describe(ls, l->insecure, sizeof l->insecure);
     l->ctx = context_for(ls, before, map, r, err, errlen);
     if (!l->ctx) {
         runtime_listener_unref(l);

@@ -53,6 +53,9 @@ struct runtime_listener {
     unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
     unsigned max_connections;
     int log_access;
+    /* What the listener's insecure block allows, for its warnings ("TLS 1.0 and 1.1 at security
+     * level 0"); "" without one. */
+    char insecure[96];
     struct runtime_gauge *gauge;
 };
 

@@ -1,5 +1,6 @@
 /* settings: the schema of unitlsd.yaml (the top level, listeners and their certificates,
- * protocols, versions, ciphers, client_auth, backend, timeouts and limits; log; stats; the
+ * protocols, versions, ciphers, client_auth, backend, timeouts and limits, the insecure block
+ * for legacy peers; log; stats; the
  * implementation, at the top level and per listener) as key tables and the parsers of their
  * values, into struct settings; then loading, checking and freeing. Key tables drive the
  * mappings: a key outside the table is an error listing the allowed ones. Reading YAML values
@@ -247,6 +248,7 @@ static void version_value(struct loader *ld, yaml_node_t *v, const char *what,
 
 static void versions_min(struct loader *ld, yaml_node_t *v, void *target)
 {
+    ((struct listener_settings *)target)->versions_min_given = 1;
     version_value(ld, v, "tls_versions.min", &((struct listener_settings *)target)->min_version);
 }
 
@@ -266,6 +268,58 @@ static void listener_tls_versions(struct loader *ld, yaml_node_t *v, void *targe
         loader_fail(ld, v, "tls_versions: min %s is above max %s; expected min at most max",
                     unitls_tls_version_name(l->min_version),
                     unitls_tls_version_name(l->max_version));
+}
+
+/* --- a listener's insecure block: legacy peers, on purpose only -------------------------- */
+
+static void insecure_min_version(struct loader *ld, yaml_node_t *v, void *target)
+{
+    static const char *const names[] = {"TLSv1.0", "TLSv1.1", NULL};
+    static const enum unitls_tls_version versions[] = {UNITLS_TLSv1_0, UNITLS_TLSv1_1};
+    int i = loader_keyword(ld, v, "insecure.min_version", names);
+    if (i >= 0)
+        ((struct listener_settings *)target)->insecure_min_version = versions[i];
+}
+
+/* Only 0: the one level below the default that legacy peers need; the default has no name. */
+static void insecure_security_level(struct loader *ld, yaml_node_t *v, void *target)
+{
+    static const char expected[] = "0 (the level legacy peers need; leave the key out for the "
+                                   "default)";
+    const char *text = loader_scalar(ld, v, "insecure.security_level", expected);
+    if (!text)
+        return;
+    if (strcmp(text, "0") == 0)
+        ((struct listener_settings *)target)->insecure_lowered = 1;
+    else
+        loader_fail(ld, v, "insecure.security_level: '%s' is not valid; expected %s", text,
+                    expected);
+}
+
+static const struct key_spec insecure_keys[] = {{"min_version", insecure_min_version, 0},
+                                                {"security_level", insecure_security_level, 0}};
+
+static void listener_insecure(struct loader *ld, yaml_node_t *v, void *target)
+{
+    struct listener_settings *l = target;
+    l->insecure_line = (int)v->start_mark.line + 1;
+    l->insecure_column = (int)v->start_mark.column + 1;
+    long seen = loader_mapping_walk(ld, v, "insecure", insecure_keys, N_KEYS(insecure_keys), l);
+    if (seen == 0)
+        loader_fail(ld, v, "insecure: the block is empty; expected min_version: TLSv1.0 or "
+                    "TLSv1.1, with security_level: 0");
+    else if (seen > 0 && (seen & 1l) && !(seen & 2l))
+        loader_fail(ld, v, "insecure: min_version needs security_level: 0 as well (TLS 1.0 and "
+                    "1.1 sign with SHA-1); expected both keys");
+}
+
+/* Runs once the listener's keys are read, as their order does not matter. */
+static void listener_insecure_check(struct loader *ld, const struct listener_settings *l)
+{
+    yaml_mark_t at = {0, (size_t)(l->insecure_line - 1), (size_t)(l->insecure_column - 1)};
+    if (l->insecure_min_version != UNITLS_TLS_VERSION_UNSET && l->versions_min_given)
+        loader_fail_mark(ld, at, "insecure: min_version and tls_versions.min both set the lowest "
+                         "version; expected only one of them");
 }
 
 /* --- a listener's client authentication, backend and limits ------------------------------ */
@@ -385,6 +439,7 @@ static const struct key_spec listener_keys[] = {
     {"max_connections", listener_max_connections, 0},
     {"session_tickets", listener_session_tickets, 0},
     {"implementation", listener_implementation, 0},
+    {"insecure", listener_insecure, 0},
 };
 
 static void listener_defaults(struct listener_settings *l, const yaml_node_t *node)
@@ -415,6 +470,7 @@ static void top_listeners(struct loader *ld, yaml_node_t *v, void *target)
         listener_defaults(&s->listeners[i], item);
         loader_mapping_walk(ld, item, "listener", listener_keys, N_KEYS(listener_keys),
                             &s->listeners[i]);
+        listener_insecure_check(ld, &s->listeners[i]);
         ld->clean[i] = ld->n_errors == before;
     }
 }

@@ -59,6 +59,11 @@ struct listener_settings {
     unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
     unsigned max_connections;
     unsigned session_tickets;       /* per full handshake, default 1 */
+    /* insecure: {min_version, security_level}, for legacy peers on purpose (insecure.h) */
+    enum unitls_tls_version insecure_min_version; /* TLSv1.0 or TLSv1.1; UNSET when not given */
+    int insecure_lowered;           /* security_level: 0 given */
+    int insecure_line, insecure_column; /* where the block starts; 0 without one */
+    int versions_min_given;         /* tls_versions.min given (excludes insecure.min_version) */
     char *implementation;           /* its own `implementation:`; NULL when not given */
     /* The implementation its contexts are made with, set once the whole file is read: its own
      * key, else the top level's, else unitls_implementation_default(). */

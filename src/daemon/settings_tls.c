@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unitls/insecure.h>
+
 #include "daemon/settings_yaml.h"
 
 #define ALL_CHAINS ((size_t)-1)
@@ -58,6 +60,11 @@ static void builder_set_options(unitls_server_config_builder *b, const struct li
     if (l->max_version != UNITLS_TLS_VERSION_UNSET)
         unitls_server_config_builder_set_highest_supported_version(b, l->max_version);
     unitls_server_config_builder_set_session_tickets(b, l->session_tickets);
+    if (l->insecure_min_version != UNITLS_TLS_VERSION_UNSET)
+        unitls_insecure_server_config_builder_allow_legacy_versions(b, l->insecure_min_version,
+                                                                    UNITLS_TLS_VERSION_UNSET);
+    if (l->insecure_lowered)
+        unitls_insecure_server_config_builder_lower_security_level(b);
 }
 
 /* A configuration of l: every chain and part, or (to find which entry fails) only chain

@@ -41,6 +41,28 @@ static void metric(struct evbuffer *out, const char *name, const char *type, con
                         type, name, value);
 }
 
+/* The total (no labels, as before), then one series per listener of the current generation and
+ * reason, every reason from 0 so that a rate works from the first failure. A listener's
+ * counts carry over reloads that keep its name. */
+static void metrics_handshake_failures(struct evbuffer *out, const struct stats_sources *src,
+                                       uint64_t total)
+{
+    evbuffer_add_printf(out, "# HELP unitlsd_handshake_failures_total Connections that ended "
+                             "before their handshake completed: in all (no labels), and by "
+                             "listener and reason.\n"
+                             "# TYPE unitlsd_handshake_failures_total counter\n"
+                             "unitlsd_handshake_failures_total %" PRIu64 "\n", total);
+    const struct generation *g = *src->gen;
+    for (size_t i = 0; g && i < g->n_listeners; i++) {
+        uint64_t counts[FAILURE_REASONS] = {0};
+        worker_pool_handshake_failures(src->pool, g->listeners[i]->name, counts);
+        for (size_t r = 0; r < FAILURE_REASONS; r++)
+            evbuffer_add_printf(out, "unitlsd_handshake_failures_total{listener=\"%s\","
+                                     "reason=\"%s\"} %" PRIu64 "\n", g->listeners[i]->name,
+                                failure_reason_name((enum failure_reason)r), counts[r]);
+    }
+}
+
 static void metrics_totals(struct evbuffer *out, const struct stats_sources *src)
 {
     struct worker_totals t;
@@ -54,8 +76,7 @@ static void metrics_totals(struct evbuffer *out, const struct stats_sources *src
            t.handshakes);
     metric(out, "unitlsd_handshakes_resumed_total", "counter",
            "Completed TLS handshakes that resumed a session.", t.resumed);
-    metric(out, "unitlsd_handshake_failures_total", "counter",
-           "Connections that ended before their handshake completed.", t.handshake_failures);
+    metrics_handshake_failures(out, src, t.handshake_failures);
     metric(out, "unitlsd_backend_failures_total", "counter",
            "Backend connects refused or timed out.", t.backend_failures);
     metric(out, "unitlsd_client_bytes_received_total", "counter",
@@ -75,6 +96,11 @@ static void metrics_runtime(struct evbuffer *out, const struct stats_sources *sr
     if (!g)
         return;
     metric(out, "unitlsd_generation", "gauge", "Configuration generation served.", g->serial);
+    uint64_t n_insecure = 0;
+    for (size_t i = 0; i < g->n_listeners; i++)
+        n_insecure += g->listeners[i]->insecure[0] != '\0';
+    metric(out, "unitlsd_insecure_listeners", "gauge",
+           "Listeners whose insecure block allows legacy peers.", n_insecure);
     evbuffer_add_printf(out, "# HELP unitlsd_listener_connections_open Open connections per "
                              "listener.\n# TYPE unitlsd_listener_connections_open gauge\n");
     for (size_t i = 0; i < g->n_listeners; i++)

@@ -423,6 +423,13 @@ void worker_pool_totals(const struct worker_pool *pool, struct worker_totals *ou
     *out = t;
 }
 
+void worker_pool_handshake_failures(const struct worker_pool *pool, const char *listener,
+                                    uint64_t counts[FAILURE_REASONS])
+{
+    for (unsigned i = 0; i < pool->n; i++)
+        failure_log_counts(&pool->workers[i].env.failures, listener, counts);
+}
+
 /* Waits until every thread left its loop or the deadline passed; 1 when all did. */
 static int pool_wait(struct worker_pool *pool, const struct timespec *deadline)
 {

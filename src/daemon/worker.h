@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/failure_log.h"
 #include "daemon/runtime.h"
 
 struct worker_pool;
@@ -48,6 +49,10 @@ void worker_pool_switch(struct worker_pool *pool, struct generation *g);
 int worker_pool_alive(struct worker_pool *pool);
 
 void worker_pool_totals(const struct worker_pool *pool, struct worker_totals *out);
+/* Adds every worker's failed handshakes of the listener named listener, by reason, to counts
+ * (failure_log_counts). Main thread. */
+void worker_pool_handshake_failures(const struct worker_pool *pool, const char *listener,
+                                    uint64_t counts[FAILURE_REASONS]);
 
 /* Shutdown: every worker stops accepting at once; open connections get up to drain_ms to
  * finish; whatever is left is then closed. Returns when every thread has exited, with the

@@ -10,6 +10,7 @@
 
 #define GROUPS "+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1"
 #define SIGNATURES "+SIGN-ALL:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1"
+#define SIGNATURES_LOWERED "+SIGN-ALL:%VERIFY_ALLOW_SIGN_WITH_SHA1:%PROFILE_VERY_WEAK"
 #define PRIORITY_MAX 2048 /* every cipher, MAC and key exchange GnuTLS has fits with margin */
 
 /* The distinct algorithms the configured suites need, in the order first named. */
@@ -84,23 +85,26 @@ static int append(char *buf, size_t cap, const char *text, int plus)
     return n > 0 && (size_t)n < cap - used;
 }
 
-static int priority_string(const struct algorithms *a, uint16_t lo, uint16_t hi, int server,
-                           char *buf, size_t cap)
+static int priority_string(const struct algorithms *a, uint16_t lo, uint16_t hi,
+                           const struct gtls_settings *s, char *buf, size_t cap)
 {
     snprintf(buf, cap, "NONE");
     int ok = 1;
-    if (hi >= TLS_PARAMS_TLS13)
-        ok = append(buf, cap, "VERS-TLS1.3", 1);
-    if (ok && lo <= TLS_PARAMS_TLS12)
-        ok = append(buf, cap, "VERS-TLS1.2", 1);
+    static const struct { uint16_t wire; const char *name; } versions[] = {
+        {TLS_PARAMS_TLS13, "VERS-TLS1.3"}, {TLS_PARAMS_TLS12, "VERS-TLS1.2"},
+        {TLS_PARAMS_TLS11, "VERS-TLS1.1"}, {TLS_PARAMS_TLS10, "VERS-TLS1.0"}};
+    for (size_t i = 0; ok && i < sizeof versions / sizeof versions[0]; i++)
+        if (lo <= versions[i].wire && versions[i].wire <= hi)
+            ok = append(buf, cap, versions[i].name, 1);
     for (size_t i = 0; ok && i < a->n_cipher; i++)
         ok = append(buf, cap, gnutls_cipher_get_name(a->cipher[i]), 1);
     for (size_t i = 0; ok && i < a->n_mac; i++)
         ok = append(buf, cap, gnutls_mac_get_name(a->mac[i]), 1);
     for (size_t i = 0; ok && lo <= TLS_PARAMS_TLS12 && i < a->n_kx; i++)
         ok = append(buf, cap, gnutls_kx_get_name(a->kx[i]), 1);
-    ok = ok && append(buf, cap, SIGNATURES ":" GROUPS ":+COMP-NULL", 0);
-    return ok && (!server || append(buf, cap, "%SERVER_PRECEDENCE", 0));
+    ok = ok && append(buf, cap, s->security_lowered ? SIGNATURES_LOWERED : SIGNATURES, 0);
+    ok = ok && append(buf, cap, GROUPS ":+COMP-NULL", 0);
+    return ok && (!s->server || append(buf, cap, "%SERVER_PRECEDENCE", 0));
 }
 
 /* The suites the cache enables, read back from GnuTLS. */
@@ -142,8 +146,11 @@ unitls_status gtls_priority_build(const struct gtls_settings *s, struct gtls_pri
                                   unitls_error *err)
 {
     int explicit = s->ciphers != NULL;
-    size_t n = s->n_ciphers;
-    const uint16_t *ids = explicit ? s->ciphers : unitls_cipher_suite_defaults(&n);
+    uint16_t defaults[TLS_PARAMS_MAX_DEFAULT_SUITES];
+    size_t n = explicit ? s->n_ciphers
+                        : tls_params_default_suites(s->security_lowered, defaults,
+                                                    TLS_PARAMS_MAX_DEFAULT_SUITES);
+    const uint16_t *ids = explicit ? s->ciphers : defaults;
     struct algorithms a;
     unitls_status st = algorithms_collect(ids, n, explicit, &a, err);
     uint16_t lo = 0, hi = 0;
@@ -153,7 +160,7 @@ unitls_status gtls_priority_build(const struct gtls_settings *s, struct gtls_pri
     if (st != UNITLS_OK)
         return st;
     char text[PRIORITY_MAX];
-    if (!priority_string(&a, lo, hi, s->server, text, sizeof text))
+    if (!priority_string(&a, lo, hi, s, text, sizeof text))
         return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "cipher suites: too many to list");
     struct gtls_priority built;
     memset(&built, 0, sizeof built);

@@ -15,7 +15,13 @@
  * any ECDHE_ECDSA suite enables ECDHE_ECDSA_AES_128_CCM_8. Preference follows GnuTLS's order
  * (by cipher, then MAC, then key exchange, in the order first named), not exactly the
  * configured order. Every configured suite is checked to be in the result, so nothing asked for
- * is silently missing; the extra siblings are the only difference. */
+ * is silently missing; the extra siblings are the only difference.
+ *
+ * Legacy peers (insecure.h): a lowest version of TLS 1.0 or 1.1 adds +VERS-TLS1.1 (and
+ * +VERS-TLS1.0); the lowered security level adds the legacy CBC suites to the defaults (their
+ * AES-CBC ciphers, SHA1 MAC and RSA key exchange), allows SHA-1 signatures
+ * (%VERIFY_ALLOW_SIGN_WITH_SHA1) and the weak verification profile (%PROFILE_VERY_WEAK: RSA
+ * keys of 1024 bits). */
 #ifndef UNITLS_GNUTLS_PRIORITY_H
 #define UNITLS_GNUTLS_PRIORITY_H
 
@@ -30,6 +36,7 @@ struct gtls_settings {
     size_t n_ciphers;
     enum unitls_tls_version lowest, highest;
     int server;
+    int security_lowered;    /* insecure.h: SHA-1, weak keys and the legacy CBC suites */
 };
 
 /* One suite the priority enables: its IANA id and what GnuTLS negotiates for it. */

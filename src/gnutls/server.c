@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unitls/insecure.h>
+
 #include "core/error.h"
 #include "core/tls_params.h"
 #include "server.h"
@@ -81,7 +83,8 @@ static unitls_status state_configure(struct server_state *st, const unitls_serve
     size_t n_ciphers = 0;
     const uint16_t *ciphers = unitls_server_config_ciphers(cfg, &n_ciphers);
     struct gtls_settings s = {ciphers, n_ciphers, unitls_server_config_lowest_supported_version(cfg),
-                              unitls_server_config_highest_supported_version(cfg), 1};
+                              unitls_server_config_highest_supported_version(cfg), 1,
+                              unitls_server_config_security_level_lowered(cfg)};
     unitls_status rc = gtls_priority_build(&s, &st->priority, err);
     if (rc == UNITLS_OK)
         rc = gtls_chains_build(cfg, prev ? &prev->chains : NULL, &st->chains, err);

@@ -11,7 +11,8 @@
  * default: sni_table.h), the chain whose key the client can use: ECDSA first, else RSA, then
  * the other key types. "Can use" means a signature scheme the client offers fits the key and,
  * in TLS 1.2, a suite the client offers (and the context enables) has a key exchange for it.
- * The client's suites, server name and ALPN list come from the ClientHello itself (hello.h).
+ * The client's suites, server name and ALPN list come from the ClientHello itself, read by the
+ * core's inspector (core/hello_inspect.h).
  * Limitation: a TLS 1.3 client offering ECDSA schemes only for another curve than the key's
  * is still given the ECDSA chain.
  *

@@ -2,8 +2,8 @@
  * server's preference) and the certificate retrieve callback (the chain the client can use). */
 #include <string.h>
 
+#include "core/hello_inspect.h"
 #include "core/tls_params.h"
-#include "hello.h"
 #include "server_state.h"
 #include "tlsbuffer.h"
 
@@ -33,7 +33,7 @@ static uint8_t offered_kx(const struct server_state *st, const uint8_t *suites, 
 
 /* Offers GnuTLS exactly the protocol the core's rule picks, so GnuTLS can only agree. */
 static int alpn_choose(const struct server_state *st, gnutls_session_t session,
-                       const struct client_hello *h)
+                       const struct hello_client *h)
 {
     const uint8_t *name = NULL;
     uint8_t len = 0;
@@ -52,8 +52,8 @@ int gtls_server_on_client_hello(gnutls_session_t session, unsigned htype, unsign
     (void)incoming;
     struct gtls_buffer *b = gtls_buffer_of(session);
     const struct server_state *st = b->state;
-    struct client_hello h;
-    if (b->certs || client_hello_parse(msg->data, msg->size, &h) != 0)
+    struct hello_client h;
+    if (b->certs || hello_client_parse_body(msg->data, msg->size, &h) != HELLO_OK)
         return 0; /* a second ClientHello (after HelloRetryRequest), or GnuTLS's to refuse */
     size_t name_len = 0;
     const char *name = h.server_name

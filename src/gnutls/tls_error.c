@@ -1,5 +1,7 @@
 /* tls_error: turning GnuTLS's error codes into unitls statuses with a message that names the
  * cause. Only failure paths come here, so formatting and the status printout may allocate. */
+#include <stdio.h>
+
 #include <gnutls/x509.h>
 
 #include "core/error.h"
@@ -94,7 +96,13 @@ static gnutls_alert_description_t verification_alert(unsigned status)
     return GNUTLS_A_BAD_CERTIFICATE;
 }
 
-void gtls_error_alert_peer(gnutls_session_t session, int code, unsigned verify_status)
+static int alert_send(gnutls_session_t session, gnutls_alert_description_t a)
+{
+    gnutls_alert_send(session, GNUTLS_AL_FATAL, a);
+    return (int)a;
+}
+
+int gtls_error_alert_peer(gnutls_session_t session, int code, unsigned verify_status)
 {
     switch (code) {
     case GNUTLS_E_FATAL_ALERT_RECEIVED:
@@ -102,21 +110,53 @@ void gtls_error_alert_peer(gnutls_session_t session, int code, unsigned verify_s
     case GNUTLS_E_PUSH_ERROR:
     case GNUTLS_E_PULL_ERROR:
     case GNUTLS_E_MEMORY_ERROR:
-        return;
+        return -1;
     case GNUTLS_E_CERTIFICATE_REQUIRED:
     case GNUTLS_E_NO_CERTIFICATE_FOUND:
-        gnutls_alert_send(session, GNUTLS_AL_FATAL,
-                          gnutls_protocol_get_version(session) == GNUTLS_TLS1_3
-                              ? GNUTLS_A_CERTIFICATE_REQUIRED
-                              : GNUTLS_A_HANDSHAKE_FAILURE);
-        return;
+        return alert_send(session, gnutls_protocol_get_version(session) == GNUTLS_TLS1_3
+                                       ? GNUTLS_A_CERTIFICATE_REQUIRED
+                                       : GNUTLS_A_HANDSHAKE_FAILURE);
     default:
         break;
     }
-    if (verify_status) {
-        gnutls_alert_send(session, GNUTLS_AL_FATAL, verification_alert(verify_status));
-        return;
-    }
+    if (verify_status)
+        return alert_send(session, verification_alert(verify_status));
+    int level = 0;
+    int alert = gnutls_error_to_alert(code, &level);
     if (gnutls_alert_send_appropriate(session, code) < 0)
-        gnutls_alert_send(session, GNUTLS_AL_FATAL, GNUTLS_A_INTERNAL_ERROR);
+        return alert_send(session, GNUTLS_A_INTERNAL_ERROR);
+    return alert >= 0 && level == GNUTLS_AL_FATAL ? alert : -1;
+}
+
+enum unitls_handshake_failure gtls_error_class(int code)
+{
+    switch (code) {
+    case GNUTLS_E_UNSUPPORTED_VERSION_PACKET: return UNITLS_HANDSHAKE_FAILURE_VERSION;
+    case GNUTLS_E_NO_CIPHER_SUITES:
+    case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+    case GNUTLS_E_INSUFFICIENT_CREDENTIALS: return UNITLS_HANDSHAKE_FAILURE_CIPHER;
+    case GNUTLS_E_NO_COMMON_KEY_SHARE:
+    case GNUTLS_E_ECC_NO_SUPPORTED_CURVES: return UNITLS_HANDSHAKE_FAILURE_GROUP;
+    case GNUTLS_E_NO_APPLICATION_PROTOCOL: return UNITLS_HANDSHAKE_FAILURE_ALPN;
+    case GNUTLS_E_UNRECOGNIZED_NAME: return UNITLS_HANDSHAKE_FAILURE_SNI;
+    default: return UNITLS_HANDSHAKE_FAILURE_NONE;
+    }
+}
+
+void gtls_error_check_words(unsigned status, char *out, size_t cap)
+{
+    const char *words = "invalid";
+    if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+        words = "unknown CA";
+    else if (status & GNUTLS_CERT_EXPIRED)
+        words = "expired";
+    else if (status & GNUTLS_CERT_NOT_ACTIVATED)
+        words = "not yet valid";
+    else if (status & GNUTLS_CERT_REVOKED)
+        words = "revoked";
+    else if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
+        words = "hostname mismatch";
+    else if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
+        words = "insecure algorithm";
+    snprintf(out, cap, "%s", words);
 }

@@ -7,6 +7,7 @@
 #define UNITLS_GNUTLS_TLS_ERROR_H
 
 #include <gnutls/gnutls.h>
+#include <unitls/buffer.h>
 #include <unitls/status.h>
 
 struct gtls_failure {
@@ -26,7 +27,14 @@ unitls_status gtls_error_from_call(const struct gtls_failure *f, const char *wha
                                    unitls_error *err);
 
 /* Tells the peer why we fail (an alert chosen from code), so it does not wait for more. Safe to
- * call for any code; sends nothing when the failure came from the peer or the transport. */
-void gtls_error_alert_peer(gnutls_session_t session, int code, unsigned verify_status);
+ * call for any code; sends nothing when the failure came from the peer or the transport.
+ * Returns the alert's description, -1 when none was sent. */
+int gtls_error_alert_peer(gnutls_session_t session, int code, unsigned verify_status);
+
+/* For the core's explanation of a failed handshake (impl.h's failure_facts): the class a GnuTLS
+ * code names (NONE when it names none), and a refusal's status bits in the core's words
+ * ("unknown CA", "expired"). */
+enum unitls_handshake_failure gtls_error_class(int code);
+void gtls_error_check_words(unsigned verify_status, char *out, size_t cap);
 
 #endif

@@ -2,8 +2,11 @@
  * per record: GnuTLS writes each record once into the outgoing store and reads the incoming
  * store directly. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gnutls/x509.h>
 
 #include "core/error.h"
 #include "tls_error.h"
@@ -44,7 +47,8 @@ static unitls_status fail(struct gtls_buffer *b, int code, const char *what)
     unitls_status st = gtls_error_from_call(&f, what, &b->base.last_error);
     if (st != UNITLS_WANT_READ && st != UNITLS_WANT_WRITE) {
         b->fatal = st;
-        gtls_error_alert_peer(b->session, code, b->verify_status);
+        b->failure_code = code;
+        b->alert_sent = gtls_error_alert_peer(b->session, code, b->verify_status);
     }
     return st;
 }
@@ -299,6 +303,8 @@ static enum unitls_tls_version op_negotiated_tls_version(const unitls_buffer *ba
     if (!b->handshake_done)
         return UNITLS_TLS_VERSION_UNSET;
     switch (gnutls_protocol_get_version(b->session)) {
+    case GNUTLS_TLS1_0: return UNITLS_TLSv1_0; /* only with insecure.h's legacy switch */
+    case GNUTLS_TLS1_1: return UNITLS_TLSv1_1;
     case GNUTLS_TLS1_2: return UNITLS_TLSv1_2;
     case GNUTLS_TLS1_3: return UNITLS_TLSv1_3;
     default: return UNITLS_TLS_VERSION_UNSET;
@@ -329,6 +335,40 @@ void gtls_buffer_discard(struct gtls_buffer *b)
 
 static void op_free(unitls_buffer *base) { gtls_buffer_discard(self(base)); }
 
+/* The peer's leaf subject and issuer (RFC 4514), when GnuTLS kept the certificate. */
+static void peer_names(gnutls_session_t session, struct impl_failure_facts *out)
+{
+    unsigned n = 0;
+    const gnutls_datum_t *der = gnutls_certificate_get_peers(session, &n);
+    gnutls_x509_crt_t crt = NULL;
+    if (!der || n == 0 || gnutls_x509_crt_init(&crt) < 0)
+        return;
+    gnutls_datum_t dn = {NULL, 0};
+    if (gnutls_x509_crt_import(crt, &der[0], GNUTLS_X509_FMT_DER) == 0) {
+        if (gnutls_x509_crt_get_dn3(crt, &dn, 0) == 0)
+            snprintf(out->subject, sizeof out->subject, "%s", (const char *)dn.data);
+        gnutls_free(dn.data);
+        dn.data = NULL;
+        if (gnutls_x509_crt_get_issuer_dn3(crt, &dn, 0) == 0)
+            snprintf(out->issuer, sizeof out->issuer, "%s", (const char *)dn.data);
+        gnutls_free(dn.data);
+    }
+    gnutls_x509_crt_deinit(crt);
+}
+
+static void op_failure_facts(const unitls_buffer *base, struct impl_failure_facts *out)
+{
+    const struct gtls_buffer *b = cself(base);
+    if (b->failure_code == GNUTLS_E_FATAL_ALERT_RECEIVED)
+        out->alert_received = (int)gnutls_alert_get(b->session);
+    out->alert_sent = b->alert_sent;
+    out->hint = gtls_error_class(b->failure_code);
+    if (!b->verify_status)
+        return;
+    gtls_error_check_words(b->verify_status, out->check, sizeof out->check);
+    peer_names(b->session, out);
+}
+
 static const struct unitls_buffer_ops buffer_ops = {
     .do_handshake = op_do_handshake,
     .handshake_done = op_handshake_done,
@@ -341,6 +381,7 @@ static const struct unitls_buffer_ops buffer_ops = {
     .negotiated_tls_version = op_negotiated_tls_version,
     .server_name = op_server_name,
     .session_resumed = op_session_resumed,
+    .failure_facts = op_failure_facts,
     .free = op_free,
 };
 
@@ -371,6 +412,7 @@ struct gtls_buffer *gtls_buffer_new(unsigned flags, const struct gtls_priority *
     }
     b->priority = priority;
     b->state = state;
+    b->alert_sent = -1;
     int r = gnutls_init(&b->session, flags | GNUTLS_NONBLOCK);
     if (r >= 0)
         r = session_setup(b, priority, cred);

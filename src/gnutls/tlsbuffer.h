@@ -35,6 +35,8 @@ struct gtls_buffer {
     int (*after_handshake)(struct gtls_buffer *b);
     unitls_status fatal;       /* UNITLS_OK while the connection is usable */
     unsigned verify_status;    /* gnutls_certificate_status_t of our refusal of the peer */
+    int failure_code;          /* the fatal GnuTLS code, for impl.h's failure_facts */
+    int alert_sent;            /* the alert we sent when failing, -1 if none */
     uint16_t cipher_id;        /* IANA id, set when the handshake completes */
     uint8_t handshake_done;
     uint8_t peer_closed;       /* the peer's close_notify arrived */

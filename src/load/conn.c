@@ -67,16 +67,66 @@ static enum step conn_fail(struct conn *c, enum fail_reason reason, const char *
     return STEP_GONE;
 }
 
+/* A server that answered with a version below TLS 1.2: insecure.h's legacy versions help. */
+static int legacy_answer(const char *facts)
+{
+    return strstr(facts, "answered=TLSv1.0") || strstr(facts, "answered=TLSv1.1") ||
+           strstr(facts, "answered=SSLv3") || strstr(facts, "answered=below_TLSv1.2");
+}
+
+/* The library's message, then note (a socket error, or NULL), then our hint; the hint goes
+ * before the implementation's own text, which the library quotes in brackets at the end. */
+static void handshake_message(const char *message, const char *note, const char *hint,
+                              char *out, size_t cap)
+{
+    const char *bracket = strstr(message, " [");
+    int head = bracket ? (int)(bracket - message) : (int)strlen(message);
+    snprintf(out, cap, "%.*s%s%s%s%s%s", head, message, note ? " (" : "", note ? note : "",
+             note ? ")" : "", hint, bracket ? bracket : "");
+}
+
+/* A failed handshake, grouped by the reason the library found; note names a socket error
+ * that ended it (passed to the library as EOF), or is NULL. */
+static enum step conn_fail_handshake(struct conn *c, unitls_status st, const char *note)
+{
+    char facts[512], text[STATS_MESSAGE_LEN];
+    enum unitls_handshake_failure f = unitls_buffer_handshake_failure(c->tls, facts, sizeof facts);
+    const unitls_error *e = unitls_buffer_last_error(c->tls);
+    const char *hint = f == UNITLS_HANDSHAKE_FAILURE_VERSION && legacy_answer(facts)
+                           ? "; for a legacy server see --insecure-legacy"
+                           : "";
+    handshake_message(e->message[0] ? e->message : unitls_status_name(st), note, hint, text,
+                      sizeof text);
+    enum fail_reason reason = f == UNITLS_HANDSHAKE_FAILURE_NONE ? stats_reason_of_status(st)
+                                                                 : stats_reason_of_handshake(f);
+    return conn_fail(c, reason, text);
+}
+
+static int errno_is_reset(int err)
+{
+    return err == ECONNRESET || err == ECONNABORTED || err == EPIPE;
+}
+
 static enum step conn_fail_errno(struct conn *c, const char *what, int err)
 {
     char text[STATS_MESSAGE_LEN];
     char buf[96];
     snprintf(text, sizeof text, "%s: %s", what, strerror_r(err, buf, sizeof buf));
+    if (c->tls && c->phase == CONN_HANDSHAKE && errno_is_reset(err)) {
+        /* The library explains a reset mid-handshake as the EOF it is, with what we offered. */
+        unitls_buffer_process_incoming_eof(c->tls);
+        unitls_status st = unitls_buffer_do_handshake(c->tls);
+        if (st != UNITLS_OK && st != UNITLS_WANT_READ && st != UNITLS_WANT_WRITE)
+            return conn_fail_handshake(c, st, text);
+        return conn_fail(c, FAIL_PEER_CLOSED, text);
+    }
     return conn_fail(c, stats_reason_of_errno(err), text);
 }
 
 static enum step conn_fail_status(struct conn *c, unitls_status st)
 {
+    if (c->tls && !unitls_buffer_handshake_done(c->tls))
+        return conn_fail_handshake(c, st, NULL);
     const unitls_error *e = c->tls ? unitls_buffer_last_error(c->tls) : NULL;
     const char *message = (e && e->message[0]) ? e->message : unitls_status_name(st);
     return conn_fail(c, stats_reason_of_status(st), message);
@@ -204,7 +254,7 @@ static enum step step_handshake(struct conn *c)
 {
     unitls_status st = unitls_buffer_do_handshake(c->tls);
     if (st == UNITLS_WANT_READ && c->eof)
-        return conn_fail(c, FAIL_CLOSED, "handshake: the server closed the connection");
+        return conn_fail(c, FAIL_PEER_CLOSED, "handshake: the server closed the connection");
     if (st == UNITLS_WANT_READ || st == UNITLS_WANT_WRITE)
         return conn_flush_wait(c);
     if (st != UNITLS_OK)
@@ -393,7 +443,7 @@ static enum step conn_eof(struct conn *c)
     event_del(c->ev_read);
     unitls_buffer_process_incoming_eof(c->tls);
     if (c->phase == CONN_CONNECTING)
-        return conn_fail(c, FAIL_CLOSED, "connect: the server closed the connection");
+        return conn_fail(c, FAIL_PEER_CLOSED, "connect: the server closed the connection");
     return conn_drive(c);
 }
 

@@ -242,8 +242,13 @@ static int apply_tls_version(struct load_options *o, const char *v, char *err, s
         o->tls_version = UNITLS_TLSv1_2;
     else if (strcmp(v, "1.3") == 0 || strcmp(v, "TLSv1.3") == 0)
         o->tls_version = UNITLS_TLSv1_3;
+    else if (strcmp(v, "1.0") == 0 || strcmp(v, "TLSv1.0") == 0)
+        o->tls_version = UNITLS_TLSv1_0; /* checked against --insecure-legacy at the end */
+    else if (strcmp(v, "1.1") == 0 || strcmp(v, "TLSv1.1") == 0)
+        o->tls_version = UNITLS_TLSv1_1;
     else
-        return usage_error(err, err_len, "--tls-version %s: expected 1.2 or 1.3", v);
+        return usage_error(err, err_len, "--tls-version %s: expected 1.2 or 1.3 (1.0 and 1.1 "
+                           "with --insecure-legacy)", v);
     return 0;
 }
 
@@ -311,6 +316,13 @@ static int apply_insecure(struct load_options *o, const char *v, char *err, size
     return apply_flag(&o->insecure);
 }
 
+static int apply_insecure_legacy(struct load_options *o, const char *v, char *err,
+                                 size_t err_len)
+{
+    (void)v, (void)err, (void)err_len;
+    return apply_flag(&o->insecure_legacy);
+}
+
 static int apply_json(struct load_options *o, const char *v, char *err, size_t err_len)
 {
     (void)v, (void)err, (void)err_len;
@@ -342,6 +354,7 @@ static const struct option_def option_table[] = {
     {"alpn", 0, 1, apply_alpn},
     {"cafile", 0, 1, apply_cafile},
     {"insecure", 'k', 0, apply_insecure},
+    {"insecure-legacy", 0, 0, apply_insecure_legacy},
     {"tls-version", 0, 1, apply_tls_version},
     {"cipher", 0, 1, apply_cipher},
     {"implementation", 0, 1, apply_implementation},
@@ -399,6 +412,11 @@ static int options_finish(struct load_options *o, int concurrency_set, char *err
         return usage_error(err, len, "--mode hold runs for a --duration, not a --count");
     if (o->insecure && o->cafile)
         return usage_error(err, len, "--insecure and --cafile exclude each other");
+    if ((o->tls_version == UNITLS_TLSv1_0 || o->tls_version == UNITLS_TLSv1_1) &&
+        !o->insecure_legacy)
+        return usage_error(err, len, "--tls-version %s: TLS 1.0 and 1.1 are insecure and "
+                           "refused unless asked for with --insecure-legacy",
+                           o->tls_version == UNITLS_TLSv1_0 ? "1.0" : "1.1");
     if (o->request_file && o->mode != MODE_REQUEST)
         return usage_error(err, len, "--request only applies to --mode request");
     if (!o->duration_ms && !o->count)
@@ -489,7 +507,10 @@ void options_usage(FILE *out)
           "      --alpn PROTO        offer PROTO with ALPN (repeatable)\n"
           "      --cafile FILE       trust the CAs in FILE (default: the system store)\n"
           "  -k, --insecure          do not verify the server (warns)\n"
-          "      --tls-version V     1.2 or 1.3 only (default: the library's range)\n"
+          "      --insecure-legacy   allow legacy servers: TLS 1.0 and 1.1, SHA-1 signatures,\n"
+          "                          RSA-1024 keys, CBC suites (warns)\n"
+          "      --tls-version V     1.2 or 1.3 only, or 1.0 or 1.1 with --insecure-legacy\n"
+          "                          (default: the library's range)\n"
           "      --cipher NAME       IANA suite name, in preference order (repeatable)\n"
           "      --implementation NAME\n"
           "                          libunitls's TLS implementation to use (default: the\n"

@@ -46,7 +46,9 @@ struct load_options {
     size_t n_alpn;
     const char *cafile;          /* NULL: the system trust store */
     int insecure;
-    enum unitls_tls_version tls_version; /* UNSET: the library's range */
+    int insecure_legacy;         /* TLS 1.0/1.1 and the lowered security level (insecure.h) */
+    enum unitls_tls_version tls_version; /* UNSET: the library's range; 1.0/1.1 only with
+                                            insecure_legacy */
     uint16_t ciphers[OPTIONS_MAX_CIPHERS];
     size_t n_ciphers;
     const char *request_file;    /* NULL: a minimal HTTP/1.1 GET */

@@ -111,18 +111,32 @@ void stats_merge(struct load_stats *dst, const struct load_stats *src)
 
 const char *stats_reason_name(enum fail_reason reason)
 {
-    static const char *const names[FAIL_N] = {"refused", "timeout", "tls_alert", "verification",
-                                              "reset", "closed", "other"};
+    static const char *const names[FAIL_N] = {
+        "refused", "timeout", "reset",   "version", "cipher", "group", "sni",
+        "alpn",    "certificate", "not_tls", "peer_closed", "closed", "other"};
     return (unsigned)reason < FAIL_N ? names[reason] : "other";
+}
+
+enum fail_reason stats_reason_of_handshake(enum unitls_handshake_failure f)
+{
+    switch (f) {
+    case UNITLS_HANDSHAKE_FAILURE_VERSION: return FAIL_VERSION;
+    case UNITLS_HANDSHAKE_FAILURE_CIPHER: return FAIL_CIPHER;
+    case UNITLS_HANDSHAKE_FAILURE_GROUP: return FAIL_GROUP;
+    case UNITLS_HANDSHAKE_FAILURE_SNI: return FAIL_SNI;
+    case UNITLS_HANDSHAKE_FAILURE_ALPN: return FAIL_ALPN;
+    case UNITLS_HANDSHAKE_FAILURE_CERTIFICATE: return FAIL_CERTIFICATE;
+    case UNITLS_HANDSHAKE_FAILURE_NOT_TLS: return FAIL_NOT_TLS;
+    case UNITLS_HANDSHAKE_FAILURE_PEER_CLOSED: return FAIL_PEER_CLOSED;
+    default: return FAIL_OTHER;
+    }
 }
 
 enum fail_reason stats_reason_of_status(unitls_status st)
 {
     switch (st) {
     case UNITLS_ERR_CERTIFICATE:
-        return FAIL_VERIFICATION;
-    case UNITLS_ERR_TLS:
-        return FAIL_TLS_ALERT;
+        return FAIL_CERTIFICATE;
     case UNITLS_RAGGED_EOF:
         return FAIL_CLOSED;
     default:

@@ -11,24 +11,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <unitls/buffer.h>
 #include <unitls/status.h>
 
 #include "histogram.h"
 
+/* Socket-level reasons first, then one per reason a failed handshake is explained by
+ * (unitls_buffer_handshake_failure, same names and order), then what fails after it. */
 enum fail_reason {
     FAIL_REFUSED,      /* the TCP connection was refused */
     FAIL_TIMEOUT,      /* no progress within --timeout (connect, handshake, response) */
-    FAIL_TLS_ALERT,    /* a TLS failure: an alert sent or received, a bad record */
-    FAIL_VERIFICATION, /* the server's certificate did not verify (or ours was rejected) */
-    FAIL_RESET,        /* the connection was reset */
-    FAIL_CLOSED,       /* the server closed the connection before the unit was done */
-    FAIL_OTHER,        /* anything else: out of ports or descriptors, unreachable, ... */
+    FAIL_RESET,        /* the connection was reset after the handshake */
+    FAIL_VERSION,      /* handshake failures, as the library explains them */
+    FAIL_CIPHER,
+    FAIL_GROUP,
+    FAIL_SNI,
+    FAIL_ALPN,
+    FAIL_CERTIFICATE,
+    FAIL_NOT_TLS,
+    FAIL_PEER_CLOSED,  /* the server closed or reset the connection during the handshake */
+    FAIL_CLOSED,       /* the server closed the connection after it, before the unit was done */
+    FAIL_OTHER,        /* anything else: out of ports or descriptors, a TLS error later, ... */
     FAIL_N
 };
 
 #define STATS_MAX_CIPHERS 16
 #define STATS_MAX_ALPN 8
-#define STATS_MESSAGE_LEN 160
+#define STATS_MESSAGE_LEN 320 /* a library message (256) and our hint */
 
 struct stats_alpn {
     uint8_t len;
@@ -66,9 +75,12 @@ void stats_handshake(struct load_stats *s, int tls_version, uint16_t cipher,
                      const uint8_t *alpn, size_t alpn_len, int resumed);
 void stats_merge(struct load_stats *dst, const struct load_stats *src);
 
-/* "refused", "timeout", "tls_alert", "verification", "reset", "closed", "other". */
+/* "refused", "timeout", "reset", the handshake failure names ("version", ..., "peer_closed"),
+ * "closed", "other". */
 const char *stats_reason_name(enum fail_reason reason);
-/* The reason for a unitls status that ended a connection. */
+/* The reason for a failed handshake as the library classified it. */
+enum fail_reason stats_reason_of_handshake(enum unitls_handshake_failure f);
+/* The reason for a unitls status that ended a connection after its handshake. */
 enum fail_reason stats_reason_of_status(unitls_status st);
 /* The reason for an errno from socket, connect, send or recv. */
 enum fail_reason stats_reason_of_errno(int err);

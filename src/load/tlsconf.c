@@ -24,17 +24,40 @@ static int trust_apply(unitls_client_config_builder *b, const struct load_option
     return 0;
 }
 
+static int version_is_legacy(enum unitls_tls_version v)
+{
+    return v == UNITLS_TLSv1_0 || v == UNITLS_TLSv1_1;
+}
+
+/* --insecure-legacy: the lowered security level, and TLS 1.0 upwards, or exactly the legacy
+ * version --tls-version names (an ordinary --tls-version then replaces both bounds). */
+static void legacy_apply(unitls_client_config_builder *b, const struct load_options *o)
+{
+    if (!o->insecure_legacy)
+        return;
+    (void)unitls_insecure_client_config_builder_lower_security_level(b);
+    if (version_is_legacy(o->tls_version))
+        (void)unitls_insecure_client_config_builder_allow_legacy_versions(b, o->tls_version,
+                                                                          o->tls_version);
+    else
+        (void)unitls_insecure_client_config_builder_allow_legacy_versions(
+            b, UNITLS_TLSv1_0, UNITLS_TLS_VERSION_UNSET);
+}
+
 static unitls_status fields_apply(unitls_client_config_builder *b, const struct load_options *o)
 {
+    legacy_apply(b, o);
     unitls_status st = unitls_client_config_builder_set_session_resumption(
         b, o->mode == MODE_RESUME);
     for (size_t i = 0; st == UNITLS_OK && i < o->n_alpn; i++)
         st = unitls_client_config_builder_add_inner_protocol(b, o->alpn[i], strlen(o->alpn[i]));
     if (st == UNITLS_OK && o->n_ciphers)
         st = unitls_client_config_builder_set_ciphers(b, o->ciphers, o->n_ciphers);
-    if (st == UNITLS_OK && o->tls_version != UNITLS_TLS_VERSION_UNSET)
+    int ordinary = o->tls_version != UNITLS_TLS_VERSION_UNSET &&
+                   !version_is_legacy(o->tls_version);
+    if (st == UNITLS_OK && ordinary)
         st = unitls_client_config_builder_set_lowest_supported_version(b, o->tls_version);
-    if (st == UNITLS_OK && o->tls_version != UNITLS_TLS_VERSION_UNSET)
+    if (st == UNITLS_OK && ordinary)
         st = unitls_client_config_builder_set_highest_supported_version(b, o->tls_version);
     return st;
 }

@@ -9,7 +9,8 @@
 #include "options.h"
 
 /* Session resumption is on in resume mode only: every other mode measures full handshakes.
- * --insecure goes through insecure.h, so the library raises its SecurityWarning. NULL with
+ * --insecure and --insecure-legacy go through insecure.h, so the library raises its
+ * SecurityWarning. NULL with
  * err filled when a value cannot work (an unreadable CA file, a suite the library refuses). */
 unitls_client_config *tlsconf_build(const struct load_options *o, unitls_error *err);
 

@@ -5,6 +5,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <unitls/insecure.h>
 
 #include "client.h"
 #include "core/error.h"
@@ -154,7 +155,8 @@ static unitls_status state_build(const unitls_client_config *cfg, struct client_
     size_t n_ciphers = 0;
     const uint16_t *ciphers = unitls_client_config_ciphers(cfg, &n_ciphers);
     struct settings s = {ciphers, n_ciphers, unitls_client_config_lowest_supported_version(cfg),
-                         unitls_client_config_highest_supported_version(cfg), 0};
+                         unitls_client_config_highest_supported_version(cfg), 0,
+                         unitls_client_config_security_level_lowered(cfg)};
     st->verify_peer = !unitls_client_config_verification_disabled(cfg);
     st->check_hostname = st->verify_peer && !unitls_client_config_hostname_check_disabled(cfg);
     unitls_status rc = settings_apply(st->ctx, &s, err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <unitls/insecure.h>
 
 #include "core/error.h"
 #include "core/tls_params.h"
@@ -264,7 +265,8 @@ static unitls_status state_configure(struct server_state *st, const unitls_serve
     size_t n_ciphers = 0;
     const uint16_t *ciphers = unitls_server_config_ciphers(cfg, &n_ciphers);
     struct settings s = {ciphers, n_ciphers, unitls_server_config_lowest_supported_version(cfg),
-                         unitls_server_config_highest_supported_version(cfg), 1};
+                         unitls_server_config_highest_supported_version(cfg), 1,
+                         unitls_server_config_security_level_lowered(cfg)};
     unitls_status rc = settings_apply(st->ctx, &s, err);
     if (rc == UNITLS_OK)
         rc = chains_resolve(st, cfg, prev, err);

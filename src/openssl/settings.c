@@ -81,8 +81,11 @@ static unitls_status suites_apply(SSL_CTX *ctx, const struct settings *s, int *h
                                   int *has13, unitls_error *err)
 {
     int explicit = s->ciphers != NULL;
-    size_t n = s->n_ciphers;
-    const uint16_t *ids = explicit ? s->ciphers : unitls_cipher_suite_defaults(&n);
+    uint16_t defaults[TLS_PARAMS_MAX_DEFAULT_SUITES];
+    size_t n = explicit ? s->n_ciphers
+                        : tls_params_default_suites(s->security_lowered, defaults,
+                                                    TLS_PARAMS_MAX_DEFAULT_SUITES);
+    const uint16_t *ids = explicit ? s->ciphers : defaults;
     char *tls12 = calloc(n + 1, CIPHER_NAME_ROOM), *tls13 = calloc(n + 1, CIPHER_NAME_ROOM);
     unitls_status st = UNITLS_OK;
     if (!tls12 || !tls13)
@@ -125,6 +128,8 @@ unitls_status settings_apply(SSL_CTX *ctx, const struct settings *s, unitls_erro
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     /* Whole reads from our store instead of a header and a body per record. */
     SSL_CTX_set_read_ahead(ctx, 1);
+    if (s->security_lowered)
+        SSL_CTX_set_security_level(ctx, 0);
     if (!SSL_CTX_set1_groups_list(ctx, GROUPS))
         return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "groups %s", GROUPS);
     int has12 = 0, has13 = 0;

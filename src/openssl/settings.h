@@ -3,7 +3,11 @@
  * Secure defaults: TLS 1.2 and 1.3 only (MINIMUM_SUPPORTED means TLS 1.2 here: the PEP's
  * versions start there), the cipher suites of unitls_cipher_suite_defaults(), groups X25519,
  * P-256, P-384, no renegotiation, no compression, OpenSSL's buffers released while idle.
- * Servers choose by their own cipher preference. */
+ * Servers choose by their own cipher preference.
+ *
+ * Legacy peers (insecure.h): a lowest version of TLS 1.0 or 1.1 becomes the minimum protocol
+ * version; the lowered security level is OpenSSL's level 0 (on OpenSSL 3, level 1 already
+ * refuses the SHA-1 signatures of TLS 1.0 and 1.1) and adds the CBC suites to the defaults. */
 #ifndef UNITLS_OPENSSL_SETTINGS_H
 #define UNITLS_OPENSSL_SETTINGS_H
 
@@ -18,6 +22,7 @@ struct settings {
     size_t n_ciphers;
     enum unitls_tls_version lowest, highest;
     int server;
+    int security_lowered;    /* insecure.h: security level 0 and the legacy CBC suites */
 };
 
 /* Applies options, modes, version bounds, groups and cipher suites to ctx. A configured cipher

@@ -18,7 +18,40 @@ struct queue_summary {
     unsigned long certificate; /* first entry naming a certificate problem, 0 if none */
     int unexpected_eof;
     char data[96];             /* the first entry's attached text, if any */
+    struct tls_error_facts facts;
 };
+
+/* OpenSSL's reasons that name why no handshake was possible. */
+static enum unitls_handshake_failure reason_class(int reason)
+{
+    switch (reason) {
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_NO_PROTOCOLS_AVAILABLE:
+    case SSL_R_VERSION_TOO_LOW:
+    case SSL_R_VERSION_TOO_HIGH:
+    case SSL_R_UNSUPPORTED_SSL_VERSION: return UNITLS_HANDSHAKE_FAILURE_VERSION;
+    case SSL_R_NO_SHARED_CIPHER:
+    case SSL_R_NO_CIPHERS_AVAILABLE: return UNITLS_HANDSHAKE_FAILURE_CIPHER;
+    case SSL_R_NO_SUITABLE_KEY_SHARE:
+    case SSL_R_NO_SHARED_GROUPS: return UNITLS_HANDSHAKE_FAILURE_GROUP;
+    case SSL_R_NO_APPLICATION_PROTOCOL: return UNITLS_HANDSHAKE_FAILURE_ALPN;
+    case SSL_R_HTTP_REQUEST:
+    case SSL_R_HTTPS_PROXY_REQUEST: return UNITLS_HANDSHAKE_FAILURE_NOT_TLS;
+    default: return UNITLS_HANDSHAKE_FAILURE_NONE;
+    }
+}
+
+static void facts_note(struct tls_error_facts *f, unsigned long code)
+{
+    if (ERR_GET_LIB(code) != ERR_LIB_SSL)
+        return;
+    int reason = ERR_GET_REASON(code);
+    if (reason >= SSL_AD_REASON_OFFSET && reason < SSL_AD_REASON_OFFSET + 256 &&
+        f->alert_received < 0)
+        f->alert_received = reason - SSL_AD_REASON_OFFSET;
+    if (f->hint == UNITLS_HANDSHAKE_FAILURE_NONE)
+        f->hint = reason_class(reason);
+}
 
 static int reason_is_certificate(unsigned long code)
 {
@@ -45,6 +78,7 @@ static int reason_is_certificate(unsigned long code)
 static void queue_drain(struct queue_summary *q)
 {
     memset(q, 0, sizeof *q);
+    q->facts.alert_received = -1;
     const char *data = NULL;
     int flags = 0;
     unsigned long code;
@@ -55,6 +89,7 @@ static void queue_drain(struct queue_summary *q)
             snprintf(q->data, sizeof q->data, "%s", text);
         }
         q->last = code;
+        facts_note(&q->facts, code);
         if (!q->certificate && reason_is_certificate(code))
             q->certificate = code;
         if (ERR_GET_LIB(code) == ERR_LIB_SSL &&
@@ -109,11 +144,14 @@ static unitls_status failure(const SSL *ssl, const struct queue_summary *q, int 
 }
 
 unitls_status tls_error_from_call(const SSL *ssl, int ret, int transport_eof, int out_of_memory,
-                                  const char *what, unitls_error *err)
+                                  const char *what, unitls_error *err,
+                                  struct tls_error_facts *facts)
 {
     int code = SSL_get_error(ssl, ret);
     struct queue_summary q;
     queue_drain(&q);
+    if (facts)
+        *facts = q.facts;
     switch (code) {
     case SSL_ERROR_WANT_READ:
         return error_set(err, UNITLS_WANT_READ, 0, "%s: more incoming data is needed", what);

@@ -6,6 +6,7 @@
 #define UNITLS_OPENSSL_TLS_ERROR_H
 
 #include <openssl/ssl.h>
+#include <unitls/buffer.h>
 #include <unitls/status.h>
 
 /* Maps the outcome of an SSL_* call on a buffer's connection (ret: its return value) to a
@@ -16,8 +17,16 @@
  * message carries OpenSSL's reason; impl_code its packed error code (or the X509_V_ERR_* code
  * for a failed verification of the peer's chain). UNITLS_ERR_TLS with a zero-return means the
  * peer closed cleanly, which callers that expect it handle before calling this. */
+/* What the queue told of a failed handshake, for the core's explanation (impl.h). */
+struct tls_error_facts {
+    int alert_received;                 /* the peer's alert description, -1 when none */
+    enum unitls_handshake_failure hint; /* OpenSSL's reason read as a failure class */
+};
+
+/* facts (may be NULL) receives what the queue told beyond the status. */
 unitls_status tls_error_from_call(const SSL *ssl, int ret, int transport_eof, int out_of_memory,
-                                  const char *what, unitls_error *err);
+                                  const char *what, unitls_error *err,
+                                  struct tls_error_facts *facts);
 
 /* Fills err with status and "<context>: <OpenSSL's first queued reason>" (or just the context
  * when the queue is empty); impl_code is the packed error code. Clears the queue. */

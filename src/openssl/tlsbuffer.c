@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+#include <stdio.h>
 
 #include "tlsbuffer.h"
 #include "core/error.h"
@@ -43,7 +45,7 @@ static unitls_status fail(struct tlsbuffer *b, int ret, const char *what)
     }
     const struct iostore *io = &b->base.io;
     unitls_status st = tls_error_from_call(b->ssl, ret, io->eof, io->out_of_memory, what,
-                                           &b->base.last_error);
+                                           &b->base.last_error, &b->facts);
     if (st != UNITLS_WANT_READ && st != UNITLS_WANT_WRITE)
         b->fatal = st;
     return st;
@@ -222,6 +224,8 @@ static enum unitls_tls_version op_negotiated_tls_version(const unitls_buffer *ba
     if (!SSL_is_init_finished(ssl))
         return UNITLS_TLS_VERSION_UNSET;
     switch (SSL_version(ssl)) {
+    case TLS1_VERSION: return UNITLS_TLSv1_0;   /* only with insecure.h's legacy switch */
+    case TLS1_1_VERSION: return UNITLS_TLSv1_1;
     case TLS1_2_VERSION: return UNITLS_TLSv1_2;
     case TLS1_3_VERSION: return UNITLS_TLSv1_3;
     default: return UNITLS_TLS_VERSION_UNSET;
@@ -244,12 +248,78 @@ void tlsbuffer_discard(struct tlsbuffer *b)
     if (!b)
         return;
     SSL_free(b->ssl); /* frees the BIO too */
+    X509_free(b->refused_cert);
     iostore_release(&b->base.io);
     OPENSSL_free(b->peer_der);
     free(b);
 }
 
 static void op_free(unitls_buffer *base) { tlsbuffer_discard(self(base)); }
+
+/* The failed check in the words the core's explanations use. */
+static void check_words(int error, char *out, size_t cap)
+{
+    const char *words;
+    switch (error) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: words = "unknown CA"; break;
+    case X509_V_ERR_CERT_HAS_EXPIRED: words = "expired"; break;
+    case X509_V_ERR_CERT_NOT_YET_VALID: words = "not yet valid"; break;
+    case X509_V_ERR_CERT_REVOKED: words = "revoked"; break;
+    case X509_V_ERR_HOSTNAME_MISMATCH: words = "hostname mismatch"; break;
+    default: words = X509_verify_cert_error_string(error); break;
+    }
+    snprintf(out, cap, "%s", words);
+}
+
+static void name_text(const X509_NAME *name, char *out, size_t cap)
+{
+    out[0] = '\0';
+    BIO *mem = name ? BIO_new(BIO_s_mem()) : NULL;
+    if (!mem)
+        return;
+    if (X509_NAME_print_ex(mem, name, 0, XN_FLAG_RFC2253) >= 0) {
+        int n = BIO_read(mem, out, (int)cap - 1);
+        out[n > 0 ? n : 0] = '\0';
+    }
+    BIO_free(mem);
+}
+
+static void op_failure_facts(const unitls_buffer *base, struct impl_failure_facts *out)
+{
+    const struct tlsbuffer *b = cself(base);
+    out->alert_received = b->facts.alert_received;
+    out->hint = b->facts.hint;
+    if (!b->refused_error)
+        return;
+    check_words(b->refused_error, out->check, sizeof out->check);
+    if (b->refused_cert) {
+        name_text(X509_get_subject_name(b->refused_cert), out->subject, sizeof out->subject);
+        name_text(X509_get_issuer_name(b->refused_cert), out->issuer, sizeof out->issuer);
+    }
+}
+
+/* Wraps the configured verify callback to remember the first certificate refused: OpenSSL
+ * does not keep a refused peer certificate on the connection. Runs per certificate of a
+ * handshake, not per record. */
+static int verify_watch(int preverify_ok, X509_STORE_CTX *x)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct tlsbuffer *b = ssl ? tlsbuffer_of(ssl) : NULL;
+    if (!b)
+        return preverify_ok;
+    int ok = b->inner_verify ? b->inner_verify(preverify_ok, x) : preverify_ok;
+    if (!ok && !b->refused_error) {
+        b->refused_error = X509_STORE_CTX_get_error(x);
+        X509 *cert = X509_STORE_CTX_get0_cert(x); /* the leaf: whom the peer claims to be */
+        if (cert && X509_up_ref(cert) == 1)
+            b->refused_cert = cert;
+    }
+    return ok;
+}
 
 static const struct unitls_buffer_ops buffer_ops = {
     .do_handshake = op_do_handshake,
@@ -263,6 +333,7 @@ static const struct unitls_buffer_ops buffer_ops = {
     .negotiated_tls_version = op_negotiated_tls_version,
     .server_name = op_server_name,
     .session_resumed = op_session_resumed,
+    .failure_facts = op_failure_facts,
     .free = op_free,
 };
 
@@ -293,6 +364,12 @@ unitls_buffer *tlsbuffer_start(struct tlsbuffer *b, unitls_client_context *clien
         SSL_set_accept_state(b->ssl);
     else
         SSL_set_connect_state(b->ssl);
+    int mode = SSL_get_verify_mode(b->ssl);
+    if (mode & SSL_VERIFY_PEER) {
+        b->inner_verify = SSL_get_verify_callback(b->ssl);
+        SSL_set_verify(b->ssl, mode, verify_watch);
+    }
+    b->facts.alert_received = -1;
     buffer_base_init(&b->base, &buffer_ops, client_ctx, server_ctx);
     return &b->base;
 }

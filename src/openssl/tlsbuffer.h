@@ -18,6 +18,7 @@
 #include "core/impl.h"
 #include "core/iostore.h"
 #include "core/sni_table.h"
+#include "tls_error.h"
 
 struct tlsbuffer {
     struct unitls_buffer base; /* first: the core casts between the two */
@@ -30,6 +31,11 @@ struct tlsbuffer {
     int hello_seen;            /* server: the client hello callback chose certificates */
     int has_server_name;
     char server_name[SNI_NAME_MAX + 1]; /* SNI received (server) or asked for (client) */
+    /* For the core's explanation of a failed handshake (impl.h's failure_facts): */
+    SSL_verify_cb inner_verify; /* the verify callback ours wraps, NULL for OpenSSL's own */
+    X509 *refused_cert;         /* the certificate our verification refused, with a reference */
+    int refused_error;          /* its X509_V_ERR_* code */
+    struct tls_error_facts facts; /* what the failed call's error queue told */
 };
 
 /* A buffer with a new SSL from ctx whose BIO reads and writes the buffer's iostore. NULL with

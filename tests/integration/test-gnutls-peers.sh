@@ -220,11 +220,11 @@ done
 LOAD_CAFILE=$CERTS/other-ca.pem
 run_load "$T/ca.json" --count 20 --concurrency 4 "$H"
 check_eq "gnutls-serv, a wrong CA: 20 verification failures, nothing completed" \
-    "$(json_get "$T/ca.json" errors.verification) $(json_get "$T/ca.json" completed)" "20 0"
+    "$(json_get "$T/ca.json" errors.certificate) $(json_get "$T/ca.json" completed)" "20 0"
 LOAD_CAFILE=$CERTS/ca.pem
 run_load "$T/name.json" --count 20 --concurrency 4 --sni example.org "$H"
 check_eq "gnutls-serv, a name the certificate lacks: 20 verification failures" \
-    "$(json_get "$T/name.json" errors.verification) $(json_get "$T/name.json" completed)" "20 0"
+    "$(json_get "$T/name.json" errors.certificate) $(json_get "$T/name.json" completed)" "20 0"
 
 R=50
 run_load "$T/rq.json" --mode request --count $R --concurrency 5 "$H"

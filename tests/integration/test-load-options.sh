@@ -34,7 +34,7 @@ check_eq "no --sni: the default (localhost) certificate verified for 127.0.0.1" 
     "$(json_get "$T/nosni.json" completed)" 10
 run_load "$T/badsni.json" --cafile "$T/bundle.pem" --count 10 --sni www.example.net "127.0.0.1:$P"
 check_eq "--sni naming another host: 10 verification failures" \
-    "$(json_get "$T/badsni.json" errors.verification)" 10
+    "$(json_get "$T/badsni.json" errors.certificate)" 10
 
 run_load "$T/alpn.json" --cafile "$CERTS/ca.pem" --count 10 --alpn foo --alpn http/1.1 \
     "127.0.0.1:$P"
@@ -56,7 +56,7 @@ check_grep "--insecure: the per-connection warnings are counted" \
     'more security warnings' "$T/ins.json.err"
 run_load "$T/sec.json" --cafile "$CERTS/ca.pem" --count 5 "127.0.0.1:$P_OTHER"
 check_eq "without --insecure the same server fails verification" \
-    "$(json_get "$T/sec.json" errors.verification)" 5
+    "$(json_get "$T/sec.json" errors.certificate)" 5
 check_eq "without --insecure no warning" "$(grep -c 'SecurityWarning' "$T/sec.json.err")" 0
 
 if ipv6_loopback; then

@@ -36,7 +36,7 @@ hits() {
 FINISHED='server accepts that finished'
 ACCEPTED='server accepts .SSL_accept...'
 
-# json_get FILE KEY: a top-level number of the one-line JSON report ("errors.verification"
+# json_get FILE KEY: a top-level number of the one-line JSON report ("errors.certificate"
 # for a nested one).
 
 
@@ -68,7 +68,7 @@ check "resume mode resumed at least $((N - 2)) of $N" [ "${resumed:-0}" -ge $((N
 run_load "$T/ca.json" --cafile "$CERTS/other-ca.pem" --count 50 --concurrency 4 "127.0.0.1:$P"
 server_stats ca1
 check_eq "a failing run still exits 0" "$RC" 0
-check_eq "a wrong CA: 50 verification failures" "$(json_get "$T/ca.json" errors.verification)" 50
+check_eq "a wrong CA: 50 verification failures" "$(json_get "$T/ca.json" errors.certificate)" 50
 check_eq "a wrong CA: nothing completed" "$(json_get "$T/ca.json" completed)" 0
 check_eq "the server accepted the 50 but finished none of them" \
     "$(delta re1 ca1 "$ACCEPTED") $(delta re1 ca1 "$FINISHED")" "50 0"
@@ -83,7 +83,7 @@ check_grep "--cipher: the named suite was negotiated" \
 # --- the JSON contract ----------------------------------------------------------------------
 for key in '"mode":"handshake"' '"completed":' '"failed":' '"rate_per_s":' '"resumed":' \
     '"latency_ms":{"p50":' '"p90":' '"p99":' '"p999":' '"max":' '"errors":{"refused":0' \
-    '"timeout":' '"tls_alert":' '"reset":'; do
+    '"timeout":' '"version":' '"peer_closed":' '"reset":'; do
     check_grep "--json carries $key" "$key" "$T/hs.json"
 done
 check_eq "--json is one line" "$(wc -l <"$T/hs.json")" 1

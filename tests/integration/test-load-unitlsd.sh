@@ -84,7 +84,7 @@ check_eq "hold mode: all closed at the end" "$(established "$P_WEB")" 0
 f0=$(metric unitlsd_handshake_failures_total)
 timeout 60 "$LOAD" -q --json --cafile "$CERTS/other-ca.pem" --count 40 "127.0.0.1:$P_WEB" \
     >"$T/ca.json" 2>"$T/ca.json.err"
-check_eq "a wrong CA: 40 verification failures" "$(json_get "$T/ca.json" errors.verification)" 40
+check_eq "a wrong CA: 40 verification failures" "$(json_get "$T/ca.json" errors.certificate)" 40
 wait_until 10 sh -c "[ \$(($(metric unitlsd_handshake_failures_total) - $f0)) -ge 40 ]"
 check_eq "unitlsd counted 40 failed handshakes" \
     "$(($(metric unitlsd_handshake_failures_total) - f0))" 40

@@ -48,6 +48,11 @@ static const struct version_case allowed[] = {
     {V12, V13, 1, 0, W12, W12},
     {V_UNSET, V12, 1, 0, W12, W12},
     {V13, V_MAX, 0, 1, W13, W13},
+    /* the legacy floor and ceiling (insecure.h) */
+    {UNITLS_TLSv1_0, V_UNSET, 1, 1, 0x0301, W13},
+    {UNITLS_TLSv1_1, V12, 1, 1, 0x0302, W12},
+    {UNITLS_TLSv1_0, UNITLS_TLSv1_0, 1, 1, 0x0301, 0x0301},
+    {UNITLS_TLSv1_0, V_UNSET, 0, 1, W13, W13},
 };
 
 START_TEST(test_versions_allowed)
@@ -70,13 +75,14 @@ struct refusal_case {
 };
 
 static const struct refusal_case refused[] = {
-    {(enum unitls_tls_version)0x0302, V_UNSET, 1, 1,
+    {(enum unitls_tls_version)0x0300, V_UNSET, 1, 1,
      "TLS version bound lowest is not supported by TestTLS"},
     {V_UNSET, (enum unitls_tls_version)0x0305, 1, 1,
      "TLS version bound highest is not supported by TestTLS"},
     {(enum unitls_tls_version)7, (enum unitls_tls_version)8, 1, 1,
      "TLS version bound lowest is not supported by TestTLS"},
     {V13, V12, 1, 1, "the lowest TLS version is above the highest"},
+    {UNITLS_TLSv1_1, UNITLS_TLSv1_0, 1, 1, "the lowest TLS version is above the highest"},
     {V_MAX, V_MIN, 1, 1, "the lowest TLS version is above the highest"},
     {V13, V12, 0, 0, "the lowest TLS version is above the highest"},
     {V_UNSET, V_UNSET, 0, 0,

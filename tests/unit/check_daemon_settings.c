@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <unitls/insecure.h>
+
 #include "daemon/settings.h"
 
 #define CERT_LOCALHOST                                                                        \
@@ -458,7 +460,7 @@ START_TEST(test_unknown_listener_key)
     assert_error(0, 9, 5,
                  "listener: unknown key 'max_conections'; expected one of: name, listen, "
                  "certificates, protocols, tls_versions, ciphers, client_auth, backend, "
-                 "timeouts, max_connections, session_tickets, implementation");
+                 "timeouts, max_connections, session_tickets, implementation, insecure");
 }
 END_TEST
 
@@ -642,6 +644,75 @@ START_TEST(test_bad_keywords)
     assert_error(5, 13, 25, "tls_versions.min: unknown version 'TLSv1.1'; expected one of: "
                             "TLSv1.2, TLSv1.3, MINIMUM_SUPPORTED, MAXIMUM_SUPPORTED");
     assert_error(6, 13, 39, "tls_versions.max: unknown version 'UNSET'");
+}
+END_TEST
+
+/* The insecure block: legacy peers on purpose, carried into the built configuration. */
+START_TEST(test_insecure_block)
+{
+    assert_load_ok("listeners:\n" LISTENER("legacy", "127.0.0.1:8443")
+                   "    insecure: {min_version: TLSv1.0, security_level: 0}\n"
+                   LISTENER("old11", "127.0.0.1:8444")
+                   "    insecure:\n"
+                   "      min_version: TLSv1.1\n"
+                   "      security_level: 0\n"
+                   LISTENER("weak", "127.0.0.1:8445")
+                   "    insecure: {security_level: 0}\n"
+                   LISTENER("plain", "127.0.0.1:8446"));
+    ck_assert_int_eq(s.listeners[0].insecure_min_version, UNITLS_TLSv1_0);
+    ck_assert_int_eq(s.listeners[0].insecure_lowered, 1);
+    ck_assert_int_eq(s.listeners[1].insecure_min_version, UNITLS_TLSv1_1);
+    ck_assert_int_eq(s.listeners[2].insecure_min_version, UNITLS_TLS_VERSION_UNSET);
+    ck_assert_int_eq(s.listeners[2].insecure_lowered, 1);
+    ck_assert_int_eq(s.listeners[3].insecure_lowered, 0);
+    ck_assert_int_eq(s.listeners[3].insecure_line, 0);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
+    ck_assert_int_eq(unitls_server_config_lowest_supported_version(s.listeners[0].tls),
+                     UNITLS_TLSv1_0);
+    ck_assert_int_eq(unitls_server_config_security_level_lowered(s.listeners[0].tls), 1);
+    ck_assert_int_eq(unitls_server_config_lowest_supported_version(s.listeners[1].tls),
+                     UNITLS_TLSv1_1);
+    ck_assert_int_eq(unitls_server_config_is_insecure(s.listeners[2].tls), 1);
+    ck_assert_int_eq(unitls_server_config_is_insecure(s.listeners[3].tls), 0);
+    ck_assert(!unitls_server_config_equal(s.listeners[0].tls, s.listeners[3].tls));
+}
+END_TEST
+
+START_TEST(test_insecure_block_bad_values)
+{
+    assert_load_fails("listeners:\n" LISTENER("a", "127.0.0.1:8443")
+                      "    insecure: {min_version: TLSv1.2, security_level: 1}\n"
+                      LISTENER("b", "127.0.0.1:8444")
+                      "    insecure: {min_version: TLSv1.0}\n"
+                      LISTENER("c", "127.0.0.1:8445")
+                      "    insecure: {}\n"
+                      LISTENER("d", "127.0.0.1:8446")
+                      "    tls_versions: {min: TLSv1.2}\n"
+                      "    insecure: {min_version: TLSv1.1, security_level: 0, level: 0}\n"
+                      LISTENER("e", "127.0.0.1:8447")
+                      "    insecure: yes\n",
+                      7);
+    assert_error(0, 9, 29, "insecure.min_version: unknown value 'TLSv1.2'; expected one of: "
+                           "TLSv1.0, TLSv1.1");
+    assert_error(1, 9, 54, "insecure.security_level: '1' is not valid; expected 0 (the level "
+                           "legacy peers need");
+    assert_error(2, 17, 15, "insecure: min_version needs security_level: 0 as well");
+    assert_error(3, 25, 15, "insecure: the block is empty; expected min_version: TLSv1.0 or "
+                            "TLSv1.1, with security_level: 0");
+    assert_error(4, 34, 57, "insecure: unknown key 'level'");
+    assert_error(5, 34, 15, "insecure: min_version and tls_versions.min both set the lowest "
+                            "version; expected only one of them");
+    assert_error(6, 42, 15, "insecure: found");
+}
+END_TEST
+
+/* tls_versions still refuses the legacy versions: they belong to the insecure block. */
+START_TEST(test_tls_versions_refuse_legacy)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    tls_versions: {min: TLSv1.0}\n",
+                      1);
+    assert_error(0, 9, 25, "tls_versions.min: unknown version 'TLSv1.0'");
 }
 END_TEST
 
@@ -1029,7 +1100,8 @@ START_TEST(test_check_file)
     snprintf(want, sizeof want,
              "%s:9:5: listener: unknown key 'idle'; expected one of: name, listen, certificates, "
              "protocols, tls_versions, ciphers, client_auth, backend, timeouts, "
-             "max_connections, session_tickets, implementation\n%s:13:9: listener 'api': "
+             "max_connections, session_tickets, implementation, insecure\n%s:13:9: listener "
+             "'api': "
              "private key file ",
              config_path, config_path);
     ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "report:\n%s\nexpected it to start:\n%s",
@@ -1224,6 +1296,9 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, test_bad_durations);
     tcase_add_test(tc, test_bad_keywords);
     tcase_add_test(tc, test_versions_min_above_max);
+    tcase_add_test(tc, test_insecure_block);
+    tcase_add_test(tc, test_insecure_block_bad_values);
+    tcase_add_test(tc, test_tls_versions_refuse_legacy);
     tcase_add_test(tc, test_bad_protocols_and_ciphers);
     tcase_add_test(tc, test_bad_numbers);
     tcase_add_test(tc, test_client_auth_needs_trust_store);
