@@ -33,6 +33,14 @@
 #   other-example.org.pem, .key, .der  a leaf for example.org signed by other-ca
 #
 #   ca.cnf, ca-db/                the minimal `openssl ca` setup used for the expired leaf
+#
+#   client-revoked.pem, .key, .der  client certificate CN=client-revoked from client-ca, listed
+#                                   as revoked in client-ca.crl.pem
+#   client-ca.crl.pem, .crl.der   CRL from client-ca revoking client-revoked (PEM and DER)
+#   client-ca-empty.crl.pem       CRL from client-ca revoking nothing
+#   client-ca-expired.crl.pem     CRL from client-ca, next update 2020-01-02 (expired)
+#   other-ca.crl.pem              empty CRL from other-ca (not issued by client-ca)
+#   crl.cnf, crl-db/              the `openssl ca` setup that makes the CRLs
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -196,6 +204,41 @@ make_expired() {
     finish_leaf expired.test intermediate
 }
 
+# write_crl_config CA: crl.cnf for `openssl ca` acting as CA.pem/.key, with an empty database.
+write_crl_config() {
+    rm -rf crl-db
+    mkdir crl-db
+    : >crl-db/index.txt
+    echo 01 >crl-db/crlnumber
+    cat >crl.cnf <<EOF
+[ ca ]
+default_ca = crl_ca
+[ crl_ca ]
+database = crl-db/index.txt
+crlnumber = crl-db/crlnumber
+certificate = $1.pem
+private_key = $1.key
+default_md = sha256
+default_crl_days = $DAYS
+EOF
+}
+
+make_crls() {
+    ec_key client-revoked.key
+    sign client-revoked client-ca client "/O=unitls tests/CN=client-revoked"
+    write_crl_config client-ca
+    "$OPENSSL" ca -config crl.cnf -gencrl -out client-ca-empty.crl.pem 2>/dev/null
+    "$OPENSSL" ca -config crl.cnf -revoke client-revoked.crt 2>/dev/null
+    "$OPENSSL" ca -config crl.cnf -gencrl -out client-ca.crl.pem 2>/dev/null
+    "$OPENSSL" crl -in client-ca.crl.pem -outform DER -out client-ca.crl.der
+    "$OPENSSL" ca -config crl.cnf -gencrl -crl_lastupdate 20200101000000Z \
+        -crl_nextupdate 20200102000000Z -out client-ca-expired.crl.pem 2>/dev/null
+    finish_leaf client-revoked client-ca
+    write_crl_config other-ca
+    "$OPENSSL" ca -config crl.cnf -gencrl -out other-ca.crl.pem 2>/dev/null
+}
+
 make_cas
 make_leaves
 make_expired
+make_crls

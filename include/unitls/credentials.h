@@ -1,5 +1,5 @@
 /* Certificates, private keys, trust stores and signing chains (PEP 748's Certificate,
- * PrivateKey, TrustStore, SigningChain).
+ * PrivateKey, TrustStore, SigningChain), and certificate revocation lists (added to PEP 748).
  *
  * These objects only say where material comes from: a caller's buffer (copied), a file path,
  * or an implementation-defined id. They do not parse what they hold. A file is read when a
@@ -31,6 +31,7 @@ typedef struct unitls_certificate unitls_certificate;
 typedef struct unitls_private_key unitls_private_key;
 typedef struct unitls_trust_store unitls_trust_store;
 typedef struct unitls_signing_chain unitls_signing_chain;
+typedef struct unitls_crl unitls_crl;
 
 /* Where an object's material comes from. As a bit mask, also what an implementation accepts. */
 enum unitls_source {
@@ -104,6 +105,25 @@ UNITLS_API const char *unitls_trust_store_path(const unitls_trust_store *t);
 UNITLS_API const uint8_t *unitls_trust_store_id(const unitls_trust_store *t, size_t *len);
 UNITLS_API const uint8_t *unitls_trust_store_content(const unitls_trust_store *t, size_t *len);
 UNITLS_API int unitls_trust_store_equal(const unitls_trust_store *a, const unitls_trust_store *b);
+
+/* --- certificate revocation lists (added to PEP 748) --- */
+
+/* One or more CRLs, PEM or DER (a PEM buffer or file may hold several), that a server checks
+ * client certificates against (unitls_server_config_builder_set_client_crl). Like a trust
+ * store, a file is read when the configuration is built, so a CRL replaced in place makes an
+ * unequal configuration on the next build. The content is parsed by the implementation when
+ * it builds a context: unparsable content, or a CRL not issued by a CA in the client trust
+ * store, is UNITLS_ERR_CONFIGURATION naming the file. Empty buffer or path:
+ * UNITLS_ERR_CONFIGURATION. */
+UNITLS_API unitls_crl *unitls_crl_from_buffer(const void *data, size_t len, unitls_error *err);
+UNITLS_API unitls_crl *unitls_crl_from_file(const char *path, unitls_error *err);
+UNITLS_API unitls_crl *unitls_crl_ref(unitls_crl *c);
+UNITLS_API void unitls_crl_unref(unitls_crl *c);
+UNITLS_API enum unitls_source unitls_crl_source(const unitls_crl *c);
+UNITLS_API const char *unitls_crl_path(const unitls_crl *c);
+/* The buffer, or the file content as read when the configuration holding it was built. */
+UNITLS_API const uint8_t *unitls_crl_content(const unitls_crl *c, size_t *len);
+UNITLS_API int unitls_crl_equal(const unitls_crl *a, const unitls_crl *b);
 
 /* --- signing chains --- */
 

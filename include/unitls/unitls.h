@@ -7,6 +7,7 @@
 #include <unitls/export.h>
 #include <unitls/status.h>
 #include <unitls/ciphers.h>
+#include <unitls/groups.h>
 #include <unitls/protocols.h>
 #include <unitls/versions.h>
 #include <unitls/credentials.h>

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include <unitls/ciphers.h>
+#include <unitls/groups.h>
 
 #include "cfgmsg.h"
 
@@ -63,6 +64,11 @@ void describe_trust_store(const unitls_trust_store *t, char *buf, size_t cap)
              buf, cap);
 }
 
+void describe_crl(const unitls_crl *c, char *buf, size_t cap)
+{
+    describe("CRL", unitls_crl_source(c), unitls_crl_path(c), NULL, 0, buf, cap);
+}
+
 void cfgmsg_format(enum cfgmsg m, const char *desc, char *buf, size_t cap)
 {
     const char *what = "is not usable";
@@ -87,6 +93,15 @@ void cfgmsg_format(enum cfgmsg m, const char *desc, char *buf, size_t cap)
         break;
     case CFGMSG_CHAIN_WITHOUT_KEY:
         what = "holds no private key and the signing chain names none";
+        break;
+    case CFGMSG_UNREADABLE_CRL:
+        what = "cannot read it as PEM or DER certificate revocation lists";
+        break;
+    case CFGMSG_CRL_UNKNOWN_ISSUER:
+        what = "a CRL is not issued (signed) by a CA of the client trust store";
+        break;
+    case CFGMSG_CRL_EXPIRED:
+        what = "a CRL is past its next update; issue a fresh one";
         break;
     }
     snprintf(buf, cap, "%s: %s", desc, what);
@@ -117,4 +132,20 @@ void cfgmsg_cipher_suite(uint16_t id, int known, const char *library, char *buf,
                            "it)", name, library);
     else
         snprintf(buf, cap, "cipher suite %s is not known to %s", name, library);
+}
+
+void cfgmsg_group(uint16_t id, const char *library, char *buf, size_t cap)
+{
+    const char *iana = unitls_group_name(id);
+    snprintf(buf, cap, "group %s (0x%04X) cannot be used with %s (its providers or build lack it)",
+             iana ? iana : "unknown", id, library);
+}
+
+void cfgmsg_early_data(uint32_t n, const char *library, char *buf, size_t cap)
+{
+    /* Early data arrives before the handshake completes and can be replayed; the buffer layer
+     * has no path that keeps it apart from ordinary application data, so it is refused whole
+     * rather than half supported. */
+    snprintf(buf, cap, "max early data %u: unitls on %s does not support early data (0-RTT) "
+                       "yet; use 0", (unsigned)n, library);
 }

@@ -64,6 +64,19 @@ unitls_status unitls_client_config_builder_set_ciphers(unitls_client_config_buil
     return b ? fields_set_ciphers(&b->fields, ids, n) : UNITLS_ERR_INVALID;
 }
 
+unitls_status unitls_client_config_builder_set_groups(unitls_client_config_builder *b,
+                                                      const uint16_t *ids, size_t n)
+{
+    return b ? fields_set_groups(&b->fields, ids, n) : UNITLS_ERR_INVALID;
+}
+
+const uint16_t *unitls_client_config_groups(const unitls_client_config *c, size_t *n)
+{
+    if (n)
+        *n = c ? c->fields.n_groups : 0;
+    return c ? c->fields.groups : NULL;
+}
+
 unitls_status unitls_client_config_builder_add_inner_protocol(unitls_client_config_builder *b,
                                                               const void *bytes, size_t len)
 {

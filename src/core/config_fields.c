@@ -52,6 +52,26 @@ unitls_status fields_set_ciphers(struct config_fields *f, const uint16_t *ids, s
     return UNITLS_OK;
 }
 
+unitls_status fields_set_groups(struct config_fields *f, const uint16_t *ids, size_t n)
+{
+    if (n == 0 || !ids)
+        return fields_fail(f, UNITLS_ERR_CONFIGURATION,
+                           "groups: the list is empty; give at least one IANA group id");
+    for (size_t i = 0; i < n; i++)
+        if (!unitls_group_name(ids[i]))
+            return fields_fail(f, UNITLS_ERR_CONFIGURATION,
+                               "group 0x%04x is not known; expected one of %s", ids[i],
+                               unitls_group_names());
+    uint16_t *copy = malloc(n * sizeof *copy);
+    if (!copy)
+        return fields_fail(f, UNITLS_ERR_NOMEM, "groups: out of memory");
+    memcpy(copy, ids, n * sizeof *copy);
+    free(f->groups);
+    f->groups = copy;
+    f->n_groups = n;
+    return UNITLS_OK;
+}
+
 unitls_status fields_add_protocol(struct config_fields *f, const void *bytes, size_t len)
 {
     if (!bytes || len == 0)
@@ -203,8 +223,11 @@ unitls_status fields_build(const struct config_fields *src, struct config_fields
     dst->n_ciphers = src->n_ciphers;
     dst->alpn_len = src->alpn_len;
     dst->ciphers = dup_bytes(src->ciphers, src->n_ciphers * sizeof *src->ciphers);
+    dst->n_groups = src->n_groups;
+    dst->groups = dup_bytes(src->groups, src->n_groups * sizeof *src->groups);
     dst->alpn = dup_bytes(src->alpn, src->alpn_len);
-    if ((src->ciphers && !dst->ciphers) || (src->alpn && !dst->alpn)) {
+    if ((src->ciphers && !dst->ciphers) || (src->alpn && !dst->alpn) ||
+        (src->groups && !dst->groups)) {
         fields_free(dst);
         return error_set(err, UNITLS_ERR_NOMEM, 0, "configuration: out of memory");
     }
@@ -239,6 +262,9 @@ int fields_equal(const struct config_fields *a, const struct config_fields *b)
            a->n_ciphers == b->n_ciphers && (a->ciphers == NULL) == (b->ciphers == NULL) &&
            (a->n_ciphers == 0 ||
             memcmp(a->ciphers, b->ciphers, a->n_ciphers * sizeof *a->ciphers) == 0) &&
+           a->n_groups == b->n_groups && (a->groups == NULL) == (b->groups == NULL) &&
+           (a->n_groups == 0 ||
+            memcmp(a->groups, b->groups, a->n_groups * sizeof *a->groups) == 0) &&
            a->alpn_len == b->alpn_len &&
            (a->alpn_len == 0 || memcmp(a->alpn, b->alpn, a->alpn_len) == 0) &&
            unitls_trust_store_equal(a->trust_store, b->trust_store);
@@ -250,6 +276,8 @@ uint64_t fields_hash(const struct config_fields *f)
     h = hash_mix(h, (uint64_t)f->security_lowered);
     h = hash_mix(h, f->ciphers ? f->n_ciphers + 1 : 0);
     h = hash_bytes(h, f->ciphers, f->n_ciphers * sizeof *f->ciphers);
+    h = hash_mix(h, f->groups ? f->n_groups + 1 : 0);
+    h = hash_bytes(h, f->groups, f->n_groups * sizeof *f->groups);
     h = hash_bytes(h, f->alpn, f->alpn_len);
     return hash_mix(h, trust_store_hash(f->trust_store));
 }
@@ -257,6 +285,7 @@ uint64_t fields_hash(const struct config_fields *f)
 void fields_free(struct config_fields *f)
 {
     free(f->ciphers);
+    free(f->groups);
     free(f->alpn);
     unitls_trust_store_unref(f->trust_store);
     memset(f, 0, sizeof *f);

@@ -11,6 +11,8 @@
 struct config_fields {
     uint16_t *ciphers;              /* NULL: defaults */
     size_t n_ciphers;
+    uint16_t *groups;               /* key-exchange groups by IANA id; NULL: defaults */
+    size_t n_groups;
     uint8_t *alpn;                  /* ALPN wire format: length-prefixed names */
     size_t alpn_len;
     size_t n_protocols;
@@ -22,6 +24,9 @@ struct config_fields {
 
 /* Setters for builders. Each returns the status and remembers the first error. */
 unitls_status fields_set_ciphers(struct config_fields *f, const uint16_t *ids, size_t n);
+/* Groups by IANA id in preference order; an empty list or an id outside groups.h's table is
+ * UNITLS_ERR_CONFIGURATION naming it. */
+unitls_status fields_set_groups(struct config_fields *f, const uint16_t *ids, size_t n);
 unitls_status fields_add_protocol(struct config_fields *f, const void *bytes, size_t len);
 unitls_status fields_set_version(struct config_fields *f, int lowest, enum unitls_tls_version v);
 /* insecure.h's switches: a lowest version of TLS 1.0 or 1.1 and a highest of TLS 1.0, 1.1

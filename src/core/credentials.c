@@ -1,7 +1,7 @@
-/* Certificates, private keys and trust stores: where material comes from, and snapshots of
- * files taken when a configuration is built.
+/* Certificates, private keys, trust stores and CRLs: where material comes from, and snapshots
+ * of files taken when a configuration is built.
  *
- * The three public types share one representation (struct source): a kind, a path or id, and
+ * The four public types share one representation (struct source): a kind, a path or id, and
  * the content with its SHA-256 once known. Buffers are digested at creation; files when a
  * configuration loads them (certificate_load() and friends return a new, loaded object so
  * the caller's unloaded object stays as it was). */
@@ -35,6 +35,7 @@ struct source {
 struct unitls_certificate { struct source s; };
 struct unitls_private_key { struct source s; };
 struct unitls_trust_store { struct source s; };
+struct unitls_crl { struct source s; };
 
 static void source_wipe(volatile uint8_t *p, size_t len)
 {
@@ -268,6 +269,9 @@ static uint64_t source_hash(const struct source *s)
 SOURCE_ACCESSORS(unitls_certificate, unitls_certificate)
 SOURCE_ACCESSORS(unitls_private_key, unitls_private_key)
 SOURCE_ACCESSORS(unitls_trust_store, unitls_trust_store)
+/* CRLs have no id source; the shared accessor is defined but not part of the API. */
+const uint8_t *unitls_crl_id(const unitls_crl *x, size_t *len);
+SOURCE_ACCESSORS(unitls_crl, unitls_crl)
 
 static const uint8_t *source_content(const struct source *s, size_t *len)
 {
@@ -388,3 +392,27 @@ unitls_trust_store *trust_store_load(unitls_trust_store *t, unitls_error *err)
 }
 
 uint64_t trust_store_hash(const unitls_trust_store *t) { return source_hash(t ? &t->s : NULL); }
+
+/* --- certificate revocation lists --- */
+
+unitls_crl *unitls_crl_from_buffer(const void *data, size_t len, unitls_error *err)
+{
+    return (unitls_crl *)source_from_buffer(sizeof(unitls_crl), "CRL", 0, data, len, err);
+}
+
+unitls_crl *unitls_crl_from_file(const char *path, unitls_error *err)
+{
+    return (unitls_crl *)source_from_file(sizeof(unitls_crl), "CRL", 0, path, err);
+}
+
+const uint8_t *unitls_crl_content(const unitls_crl *c, size_t *len)
+{
+    return source_content(c ? &c->s : NULL, len);
+}
+
+unitls_crl *crl_load(unitls_crl *c, unitls_error *err)
+{
+    return (unitls_crl *)source_load(&c->s, sizeof *c, err);
+}
+
+uint64_t crl_hash(const unitls_crl *c) { return source_hash(c ? &c->s : NULL); }

@@ -327,6 +327,28 @@ static void client_sni(const struct hello_client *h, char *out, size_t cap)
     snprintf(out, cap, "%.*s", name ? (int)n : 0, name ? name : "");
 }
 
+/* A name refused with unrecognized_name (strict SNI): the fact "sni" is the name, or "no name"
+ * or "malformed" (a malformed name's bytes are not repeated into logs). */
+static void explain_refused_name(const struct hello_client *h, struct verdict *v)
+{
+    size_t n = 0;
+    const char *name =
+        h->server_name ? sni_extension_host_name(h->server_name, h->server_name_len, &n) : NULL;
+    enum unitls_handshake_failure r = UNITLS_HANDSHAKE_FAILURE_SNI;
+    if (!name) {
+        fact(&v->facts, "sni", "no name");
+        say(v, r, "the client sent no server name, which this server requires");
+    } else if (!sni_name_well_formed(name, n)) {
+        fact(&v->facts, "sni", "malformed");
+        say(v, r, "the client's server name is malformed (%zu bytes)", n);
+    } else {
+        char buf[SNI_NAME_MAX + 1];
+        snprintf(buf, sizeof buf, "%.*s", (int)n, name);
+        fact(&v->facts, "sni", buf);
+        say(v, r, "no certificate of this server covers the name \"%s\"", buf);
+    }
+}
+
 /* The versions the client offers that we allow; facts and words when none. */
 static int explain_versions(const struct failure_in *in, const struct hello_client *h,
                             struct verdict *v, int *has12, int *has13)
@@ -424,11 +446,7 @@ static int explain_server_hint(const struct failure_in *in, const struct hello_c
         say(v, r, "the client offered no key-exchange group this server allows (offered %s)",
             buf[0] ? buf : "none");
         return 1;
-    case UNITLS_HANDSHAKE_FAILURE_SNI:
-        client_sni(h, buf, sizeof buf);
-        fact(&v->facts, "sni", buf);
-        say(v, r, "this server refused the name \"%s\"", buf);
-        return 1;
+    case UNITLS_HANDSHAKE_FAILURE_SNI: explain_refused_name(h, v); return 1;
     case UNITLS_HANDSHAKE_FAILURE_ALPN:
         client_alpn(h, buf, sizeof buf);
         fact(&v->facts, "offered", buf);

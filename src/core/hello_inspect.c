@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <unitls/ciphers.h>
+#include <unitls/groups.h>
 
 #include "hello_inspect.h"
 
@@ -409,16 +410,11 @@ const char *hello_suite_name(uint16_t id, char buf[7])
 
 const char *hello_group_name(uint16_t id, char buf[7])
 {
-    switch (id) {
-    case 23: return "secp256r1";
-    case 24: return "secp384r1";
-    case 25: return "secp521r1";
-    case 29: return "x25519";
-    case 30: return "x448";
-    case 256: return "ffdhe2048";
-    case 257: return "ffdhe3072";
-    case 258: return "ffdhe4096";
-    case 0x11EC: return "X25519MLKEM768";
-    default: snprintf(buf, 7, "0x%04X", (unsigned)id); return buf;
-    }
+    const char *name = unitls_group_name(id);
+    if (name)
+        return name;
+    if (id == 0x11EC) /* offered by current browsers, though no implementation here has it */
+        return "X25519MLKEM768";
+    snprintf(buf, 7, "0x%04X", (unsigned)id);
+    return buf;
 }

@@ -18,11 +18,13 @@ const uint8_t *private_key_material(const unitls_private_key *k, size_t *len);
 unitls_certificate *certificate_load(unitls_certificate *c, unitls_error *err);
 unitls_private_key *private_key_load(unitls_private_key *k, unitls_error *err);
 unitls_trust_store *trust_store_load(unitls_trust_store *t, unitls_error *err);
+unitls_crl *crl_load(unitls_crl *c, unitls_error *err);
 unitls_signing_chain *signing_chain_load(unitls_signing_chain *s, unitls_error *err);
 
 /* A 64-bit digest-derived hash of each object's content (0 for NULL). */
 uint64_t certificate_hash(const unitls_certificate *c);
 uint64_t private_key_hash(const unitls_private_key *k);
 uint64_t trust_store_hash(const unitls_trust_store *t);
+uint64_t crl_hash(const unitls_crl *c);
 
 #endif

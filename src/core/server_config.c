@@ -16,6 +16,8 @@
 struct server_options {
     enum unitls_client_auth client_auth;
     unsigned session_tickets;
+    uint32_t max_early_data; /* 0: early data (0-RTT) refused */
+    int strict_sni; /* 1: refuse a name no chain covers, an absent one and a malformed one */
 };
 
 struct unitls_server_config_builder {
@@ -23,6 +25,7 @@ struct unitls_server_config_builder {
     unitls_signing_chain **chains;
     size_t n_chains;
     struct server_options options;
+    unitls_crl *client_crl; /* NULL: no revocation check */
 };
 
 struct unitls_server_config {
@@ -31,6 +34,7 @@ struct unitls_server_config {
     unitls_signing_chain **chains; /* loaded snapshots */
     size_t n_chains;
     struct server_options options;
+    unitls_crl *client_crl; /* loaded snapshot */
     uint64_t hash;
 };
 
@@ -55,6 +59,7 @@ void unitls_server_config_builder_free(unitls_server_config_builder *b)
         return;
     fields_free(&b->fields);
     chains_free(b->chains, b->n_chains);
+    unitls_crl_unref(b->client_crl);
     free(b);
 }
 
@@ -77,6 +82,33 @@ unitls_status unitls_server_config_builder_set_ciphers(unitls_server_config_buil
                                                        const uint16_t *ids, size_t n)
 {
     return b ? fields_set_ciphers(&b->fields, ids, n) : UNITLS_ERR_INVALID;
+}
+
+unitls_status unitls_server_config_builder_set_groups(unitls_server_config_builder *b,
+                                                      const uint16_t *ids, size_t n)
+{
+    return b ? fields_set_groups(&b->fields, ids, n) : UNITLS_ERR_INVALID;
+}
+
+const uint16_t *unitls_server_config_groups(const unitls_server_config *c, size_t *n)
+{
+    if (n)
+        *n = c ? c->fields.n_groups : 0;
+    return c ? c->fields.groups : NULL;
+}
+
+unitls_status unitls_server_config_builder_set_max_early_data(unitls_server_config_builder *b,
+                                                              uint32_t n)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    b->options.max_early_data = n;
+    return UNITLS_OK;
+}
+
+uint32_t unitls_server_config_max_early_data(const unitls_server_config *c)
+{
+    return c ? c->options.max_early_data : 0;
 }
 
 unitls_status unitls_server_config_builder_add_inner_protocol(unitls_server_config_builder *b,
@@ -117,6 +149,17 @@ unitls_status unitls_server_config_builder_set_client_auth(unitls_server_config_
     return UNITLS_OK;
 }
 
+unitls_status unitls_server_config_builder_set_client_crl(unitls_server_config_builder *b,
+                                                           unitls_crl *crl)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    unitls_crl *old = b->client_crl;
+    b->client_crl = unitls_crl_ref(crl);
+    unitls_crl_unref(old);
+    return UNITLS_OK;
+}
+
 unitls_status unitls_server_config_builder_set_session_tickets(unitls_server_config_builder *b,
                                                                unsigned n)
 {
@@ -127,6 +170,15 @@ unitls_status unitls_server_config_builder_set_session_tickets(unitls_server_con
                            "session tickets: %u per handshake; expected 0 to %u", n,
                            MAX_SESSION_TICKETS);
     b->options.session_tickets = n;
+    return UNITLS_OK;
+}
+
+unitls_status unitls_server_config_builder_set_strict_sni(unitls_server_config_builder *b,
+                                                          int strict)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    b->options.strict_sni = strict != 0;
     return UNITLS_OK;
 }
 
@@ -146,6 +198,9 @@ static uint64_t server_config_compute_hash(const unitls_server_config *c)
     for (size_t i = 0; i < c->n_chains; i++)
         h = hash_mix(h, unitls_signing_chain_hash(c->chains[i]));
     h = hash_mix(h, (uint64_t)c->options.client_auth);
+    h = hash_mix(h, c->options.max_early_data);
+    h = hash_mix(h, crl_hash(c->client_crl));
+    h = hash_mix(h, (uint64_t)c->options.strict_sni);
     return hash_mix(h, c->options.session_tickets);
 }
 
@@ -186,7 +241,8 @@ unitls_server_config *unitls_server_config_builder_build(const unitls_server_con
     refcount_init(&c->refs);
     c->options = b->options;
     if (fields_build(&b->fields, &c->fields, err) != UNITLS_OK ||
-        server_config_load_chains(c, b, err) != UNITLS_OK) {
+        server_config_load_chains(c, b, err) != UNITLS_OK ||
+        (b->client_crl && !(c->client_crl = crl_load(b->client_crl, err)))) {
         unitls_server_config_unref(c);
         return NULL;
     }
@@ -210,6 +266,7 @@ void unitls_server_config_unref(unitls_server_config *c)
         return;
     fields_free(&c->fields);
     chains_free(c->chains, c->n_chains);
+    unitls_crl_unref(c->client_crl);
     free(c);
 }
 
@@ -264,9 +321,19 @@ enum unitls_client_auth unitls_server_config_client_auth(const unitls_server_con
     return c ? c->options.client_auth : UNITLS_CLIENT_AUTH_NONE;
 }
 
+unitls_crl *unitls_server_config_client_crl(const unitls_server_config *c)
+{
+    return c ? c->client_crl : NULL;
+}
+
 unsigned unitls_server_config_session_tickets(const unitls_server_config *c)
 {
     return c ? c->options.session_tickets : 0;
+}
+
+int unitls_server_config_strict_sni(const unitls_server_config *c)
+{
+    return c ? c->options.strict_sni : 0;
 }
 
 int unitls_server_config_equal(const unitls_server_config *a, const unitls_server_config *b)
@@ -275,6 +342,7 @@ int unitls_server_config_equal(const unitls_server_config *a, const unitls_serve
         return 1;
     if (!a || !b || a->hash != b->hash || a->n_chains != b->n_chains ||
         memcmp(&a->options, &b->options, sizeof a->options) != 0 ||
+        !unitls_crl_equal(a->client_crl, b->client_crl) ||
         !fields_equal(&a->fields, &b->fields))
         return 0;
     for (size_t i = 0; i < a->n_chains; i++)

@@ -191,21 +191,73 @@ unitls_status sni_table_build(struct sni_names *l, const enum sni_key_type *key_
     return UNITLS_OK;
 }
 
-const struct cert_set *sni_table_select(const struct sni_table *t, const char *name, size_t len)
+static int host_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_';
+}
+
+int sni_name_well_formed(const char *name, size_t len)
+{
+    if (!name)
+        return 0;
+    if (len > 0 && name[len - 1] == '.')
+        len--;
+    if (len == 0 || len > SNI_HOST_MAX)
+        return 0;
+    size_t label = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '.') {
+            if (label == 0)
+                return 0;
+            label = 0;
+        } else if (!host_byte(c) || ++label > SNI_LABEL_MAX) {
+            return 0;
+        }
+    }
+    return label > 0;
+}
+
+static const struct cert_set *matched(const struct sni_entry *e, enum sni_match how,
+                                      enum sni_match *match)
+{
+    if (match)
+        *match = how;
+    return &e->set;
+}
+
+static const struct cert_set *fallback(const struct sni_table *t, enum sni_match why,
+                                       enum sni_match *match)
+{
+    if (match)
+        *match = why;
+    return &t->fallback;
+}
+
+const struct cert_set *sni_table_match(const struct sni_table *t, const char *name, size_t len,
+                                       enum sni_match *match)
 {
     char key[SNI_NAME_MAX + 1];
-    if (!name || (len = name_normalize(name, len, key)) == 0)
-        return &t->fallback;
+    if (!name)
+        return fallback(t, SNI_MATCH_NO_NAME, match);
+    if (!sni_name_well_formed(name, len) || (len = name_normalize(name, len, key)) == 0)
+        return fallback(t, SNI_MATCH_MALFORMED, match);
     const struct sni_entry *e = bsearch(key, t->exact, t->n_exact, sizeof *e, entry_compare);
     if (e)
-        return &e->set;
+        return matched(e, SNI_MATCH_EXACT, match);
     const char *dot = strchr(key, '.');
     if (dot && dot > key && dot[1]) {
         e = bsearch(dot + 1, t->wild, t->n_wild, sizeof *e, entry_compare);
         if (e)
-            return &e->set;
+            return matched(e, SNI_MATCH_WILDCARD, match);
     }
-    return &t->fallback;
+    return fallback(t, SNI_MATCH_UNCOVERED, match);
+}
+
+const struct cert_set *sni_table_select(const struct sni_table *t, const char *name, size_t len)
+{
+    return sni_table_match(t, name, len, NULL);
 }
 
 const struct cert_set *sni_table_default(const struct sni_table *t) { return &t->fallback; }

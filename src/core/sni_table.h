@@ -8,7 +8,9 @@
  * TLS library then serves the one the client can use (ECDSA when it can, else RSA). Selection: the exact
  * name (case-insensitive, one trailing dot ignored), else a wildcard "*.rest" for a name with
  * exactly one label before "rest", else the default set: the first chain's (with the chains of
- * other key types that share its first name).
+ * other key types that share its first name). A client's name that is not well-formed is never
+ * looked up (sni_name_well_formed); sni_table_match says why a set was chosen, so that a strict
+ * server can refuse everything but a covered name.
  *
  * The table is built once per server context and read-only after, so any thread may look up.
  * Lookups are binary searches over sorted arrays: O(log n) in the number of names. */
@@ -53,8 +55,28 @@ void sni_names_free(struct sni_names *l);
  * failure. */
 unitls_status sni_table_build(struct sni_names *l, const enum sni_key_type *key_types,
                               size_t n_chains, struct sni_table **out, unitls_error *err);
-/* The set serving name (len bytes, not NUL-terminated); the default set when nothing matches
- * or name is NULL. Never NULL. */
+/* A client's server name is well-formed when, after one trailing dot is dropped, it is 1 to
+ * 253 bytes of labels 1 to 63 bytes long separated by single dots, each byte an ASCII letter,
+ * digit, hyphen or underscore (RFC 1123 host names, plus the '_' that real service names
+ * carry). Anything else (empty, too long, an empty or 64-byte label, NUL, control, space or
+ * non-ASCII bytes, "*") is malformed and never looked up. 1 when well-formed. */
+#define SNI_HOST_MAX 253
+#define SNI_LABEL_MAX 63
+int sni_name_well_formed(const char *name, size_t len);
+
+/* Why a set was chosen for a client's name. */
+enum sni_match {
+    SNI_MATCH_EXACT,      /* a chain names it */
+    SNI_MATCH_WILDCARD,   /* a chain's "*.rest" covers it */
+    SNI_MATCH_NO_NAME,    /* the client sent none: the default set */
+    SNI_MATCH_UNCOVERED,  /* well-formed, but no chain covers it: the default set */
+    SNI_MATCH_MALFORMED   /* not a well-formed name: the default set, never looked up */
+};
+/* The set serving name (len bytes, not NUL-terminated; NULL for none) and, in *match, why.
+ * Never NULL; match may be NULL. A strict server refuses all but EXACT and WILDCARD. */
+const struct cert_set *sni_table_match(const struct sni_table *t, const char *name, size_t len,
+                                       enum sni_match *match);
+/* sni_table_match without the reason. */
 const struct cert_set *sni_table_select(const struct sni_table *t, const char *name, size_t len);
 const struct cert_set *sni_table_default(const struct sni_table *t);
 size_t sni_table_n_names(const struct sni_table *t);

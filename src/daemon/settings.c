@@ -231,6 +231,47 @@ static void listener_ciphers(struct loader *ld, yaml_node_t *v, void *target)
         cipher_one(ld, loader_list_item(ld, v, i), l);
 }
 
+static void group_one(struct loader *ld, yaml_node_t *item, struct listener_settings *l)
+{
+    const char *text = loader_scalar(ld, item, "groups", "a group name such as x25519");
+    uint16_t id;
+    if (!text)
+        return;
+    if (unitls_group_from_name(text, &id) != UNITLS_OK) {
+        loader_fail(ld, item, "groups: unknown group '%s'; expected one of %s", text,
+                    unitls_group_names());
+        return;
+    }
+    for (size_t i = 0; i < l->n_groups; i++) {
+        if (l->groups[i] == id) {
+            loader_fail(ld, item, "groups: '%s' is listed twice; expected each once", text);
+            return;
+        }
+    }
+    l->groups[l->n_groups++] = id;
+}
+
+static void listener_groups(struct loader *ld, yaml_node_t *v, void *target)
+{
+    struct listener_settings *l = target;
+    size_t n = loader_list_length(ld, v, "groups", "key-exchange group names such as x25519");
+    if (n == 0 || !(l->groups = loader_array_new(ld, v, n, sizeof *l->groups)))
+        return;
+    for (size_t i = 0; i < n; i++)
+        group_one(ld, loader_list_item(ld, v, i), l);
+}
+
+/* Early data (0-RTT) is replayable and unitlsd does not accept it; the key exists so that a
+ * configuration can say so, and only 0 is accepted. */
+static void listener_max_early_data(struct loader *ld, yaml_node_t *v, void *target)
+{
+    (void)target;
+    unsigned n = 0;
+    if (loader_number(ld, v, "max_early_data", 0, 999999999u, &n) == 0 && n != 0)
+        loader_fail(ld, v, "max_early_data: %u; early data (0-RTT) is off in unitlsd, expected 0",
+                    n);
+}
+
 static void version_value(struct loader *ld, yaml_node_t *v, const char *what,
                           enum unitls_tls_version *out)
 {
@@ -345,8 +386,17 @@ static void client_auth_trust_store(struct loader *ld, yaml_node_t *v, void *tar
         l->client_trust_store = loader_path(ld, v, "client_auth.trust_store");
 }
 
+static void client_auth_crl(struct loader *ld, yaml_node_t *v, void *target)
+{
+    struct listener_settings *l = target;
+    l->crl_line = (int)v->start_mark.line + 1;
+    l->crl_column = (int)v->start_mark.column + 1;
+    l->client_crl = loader_path(ld, v, "client_auth.crl");
+}
+
 static const struct key_spec client_auth_keys[] = {{"mode", client_auth_mode, 1},
-                                                   {"trust_store", client_auth_trust_store, 0}};
+                                                   {"trust_store", client_auth_trust_store, 0},
+                                                   {"crl", client_auth_crl, 0}};
 
 static void listener_client_auth(struct loader *ld, yaml_node_t *v, void *target)
 {
@@ -357,6 +407,11 @@ static void listener_client_auth(struct loader *ld, yaml_node_t *v, void *target
         loader_fail(ld, v,
                     "client_auth: mode %s needs key 'trust_store'; expected a CA file or system",
                     l->client_auth == UNITLS_CLIENT_AUTH_REQUIRED ? "required" : "optional");
+    if (seen >= 0 && (seen & 4l) && l->client_auth == UNITLS_CLIENT_AUTH_NONE)
+        loader_fail_mark(ld, (yaml_mark_t){0, (size_t)(l->crl_line - 1),
+                                           (size_t)(l->crl_column - 1)},
+                         "client_auth: crl needs mode optional or required; with mode none no "
+                         "client certificate is checked");
 }
 
 static void backend_address(struct loader *ld, yaml_node_t *v, void *target)
@@ -421,6 +476,11 @@ static void listener_session_tickets(struct loader *ld, yaml_node_t *v, void *ta
                   &((struct listener_settings *)target)->session_tickets);
 }
 
+static void listener_strict_sni(struct loader *ld, yaml_node_t *v, void *target)
+{
+    loader_bool(ld, v, "strict_sni", &((struct listener_settings *)target)->strict_sni);
+}
+
 static void listener_implementation(struct loader *ld, yaml_node_t *v, void *target)
 {
     implementation_value(ld, v, &((struct listener_settings *)target)->implementation);
@@ -433,11 +493,14 @@ static const struct key_spec listener_keys[] = {
     {"protocols", listener_protocols, 0},
     {"tls_versions", listener_tls_versions, 0},
     {"ciphers", listener_ciphers, 0},
+    {"groups", listener_groups, 0},
+    {"max_early_data", listener_max_early_data, 0},
     {"client_auth", listener_client_auth, 0},
     {"backend", listener_backend, 1},
     {"timeouts", listener_timeouts, 0},
     {"max_connections", listener_max_connections, 0},
     {"session_tickets", listener_session_tickets, 0},
+    {"strict_sni", listener_strict_sni, 0},
     {"implementation", listener_implementation, 0},
     {"insecure", listener_insecure, 0},
 };
@@ -681,7 +744,9 @@ static void listener_free(struct listener_settings *l)
         free(l->protocols[i]);
     free(l->protocols);
     free(l->ciphers);
+    free(l->groups);
     free(l->client_trust_store);
+    free(l->client_crl);
     free(l->implementation);
     unitls_server_config_unref(l->tls);
 }

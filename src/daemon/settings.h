@@ -5,7 +5,7 @@
  * implementation (a constant of the library, found by name) and the built server configuration
  * that each listener carries once settings_build_tls() has run.
  *
- * File paths (cert, key, trust_store) and addresses may use ${VAR} from the environment
+ * File paths (cert, key, trust_store, crl) and addresses may use ${VAR} from the environment
  * (${CREDENTIALS_DIRECTORY} under systemd); an unset variable is an error. A relative file path
  * is resolved against the directory of the configuration file, so the paths stored here are
  * ready to open. docs/unitlsd.yaml.5 is the user's reference for every key and default. */
@@ -51,14 +51,19 @@ struct listener_settings {
     enum unitls_tls_version min_version, max_version; /* UNSET when not given */
     uint16_t *ciphers;              /* NULL when not given */
     size_t n_ciphers;
+    uint16_t *groups;               /* key-exchange groups by IANA id; NULL when not given */
+    size_t n_groups;
     enum unitls_client_auth client_auth;
     char *client_trust_store;       /* path, or "system", or NULL */
     int trust_store_line, trust_store_column; /* where trust_store was given, for messages */
+    char *client_crl;               /* CRL file path (PEM or DER, one or more CRLs), or NULL */
+    int crl_line, crl_column;       /* where crl was given, for messages */
     struct endpoint backend;
     enum proxy_protocol proxy_protocol;
     unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
     unsigned max_connections;
     unsigned session_tickets;       /* per full handshake, default 1 */
+    int strict_sni;                 /* refuse absent, malformed, uncovered names; default 0 */
     /* insecure: {min_version, security_level}, for legacy peers on purpose (insecure.h) */
     enum unitls_tls_version insecure_min_version; /* TLSv1.0 or TLSv1.1; UNSET when not given */
     int insecure_lowered;           /* security_level: 0 given */

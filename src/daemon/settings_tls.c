@@ -13,7 +13,7 @@
 
 /* --- TLS configurations -------------------------------------------------------------------- */
 
-enum config_part { PART_CHAINS_ONLY = 0, PART_CLIENT_AUTH = 1, PART_ALL = 3 };
+enum config_part { PART_CHAINS_ONLY = 0, PART_CLIENT_AUTH = 1, PART_CLIENT_CRL = 4, PART_ALL = 7 };
 
 static unitls_status builder_add_chain(unitls_server_config_builder *b,
                                        const struct chain_settings *c, unitls_error *err)
@@ -47,6 +47,20 @@ static unitls_status builder_set_client_auth(unitls_server_config_builder *b,
     return unitls_server_config_builder_set_client_auth(b, l->client_auth);
 }
 
+static unitls_status builder_set_client_crl(unitls_server_config_builder *b,
+                                            const struct listener_settings *l,
+                                            unitls_error *err)
+{
+    if (l->client_auth == UNITLS_CLIENT_AUTH_NONE || !l->client_crl)
+        return UNITLS_OK;
+    unitls_crl *crl = unitls_crl_from_file(l->client_crl, err);
+    if (!crl)
+        return err->status;
+    unitls_status st = unitls_server_config_builder_set_client_crl(b, crl);
+    unitls_crl_unref(crl);
+    return st;
+}
+
 /* Setter failures are kept by the builder and come back from _build. */
 static void builder_set_options(unitls_server_config_builder *b, const struct listener_settings *l)
 {
@@ -55,11 +69,14 @@ static void builder_set_options(unitls_server_config_builder *b, const struct li
                                                         strlen(l->protocols[i]));
     if (l->n_ciphers)
         unitls_server_config_builder_set_ciphers(b, l->ciphers, l->n_ciphers);
+    if (l->n_groups)
+        unitls_server_config_builder_set_groups(b, l->groups, l->n_groups);
     if (l->min_version != UNITLS_TLS_VERSION_UNSET)
         unitls_server_config_builder_set_lowest_supported_version(b, l->min_version);
     if (l->max_version != UNITLS_TLS_VERSION_UNSET)
         unitls_server_config_builder_set_highest_supported_version(b, l->max_version);
     unitls_server_config_builder_set_session_tickets(b, l->session_tickets);
+    unitls_server_config_builder_set_strict_sni(b, l->strict_sni);
     if (l->insecure_min_version != UNITLS_TLS_VERSION_UNSET)
         unitls_insecure_server_config_builder_allow_legacy_versions(b, l->insecure_min_version,
                                                                     UNITLS_TLS_VERSION_UNSET);
@@ -84,6 +101,8 @@ static unitls_server_config *listener_config(const struct listener_settings *l, 
             st = builder_add_chain(b, &l->chains[i], err);
     if (st == UNITLS_OK && (parts & PART_CLIENT_AUTH))
         st = builder_set_client_auth(b, l, err);
+    if (st == UNITLS_OK && (parts & PART_CLIENT_CRL))
+        st = builder_set_client_crl(b, l, err);
     if (st == UNITLS_OK && parts == PART_ALL)
         builder_set_options(b, l);
     unitls_server_config *cfg = st == UNITLS_OK ? unitls_server_config_builder_build(b, err) : NULL;
@@ -126,9 +145,14 @@ static void listener_explain(const struct listener_settings *l, const unitls_imp
         else if (usable == ALL_CHAINS)
             usable = i;
     }
+    int trust_failed = 0;
     if (l->client_auth != UNITLS_CLIENT_AUTH_NONE && usable != ALL_CHAINS)
-        located += listener_probe(l, usable, PART_CLIENT_AUTH, impl, path, l->trust_store_line,
-                                  l->trust_store_column, errs);
+        located += trust_failed = listener_probe(l, usable, PART_CLIENT_AUTH, impl, path,
+                                                 l->trust_store_line, l->trust_store_column, errs);
+    if (l->client_auth != UNITLS_CLIENT_AUTH_NONE && l->client_crl && usable != ALL_CHAINS &&
+        !trust_failed)
+        located += listener_probe(l, usable, PART_CLIENT_AUTH | PART_CLIENT_CRL, impl, path,
+                                  l->crl_line, l->crl_column, errs);
     if (!located)
         settings_errors_report(errs, path, l->line, l->column, "listener '%s': %s", l->name, whole);
 }

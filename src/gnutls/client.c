@@ -195,7 +195,8 @@ static unitls_status state_configure(struct client_state *st, const unitls_clien
     const uint16_t *ciphers = unitls_client_config_ciphers(cfg, &n_ciphers);
     struct gtls_settings s = {ciphers, n_ciphers, unitls_client_config_lowest_supported_version(cfg),
                               unitls_client_config_highest_supported_version(cfg), 0,
-                              unitls_client_config_security_level_lowered(cfg)};
+                              unitls_client_config_security_level_lowered(cfg), NULL, 0};
+    s.groups = unitls_client_config_groups(cfg, &s.n_groups);
     unitls_status rc = gtls_priority_build(&s, &st->priority, err);
     if (rc == UNITLS_OK)
         rc = verification_apply(st, cfg, err);

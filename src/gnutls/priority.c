@@ -1,5 +1,6 @@
 /* priority: IANA cipher suite ids to a GnuTLS priority string, through GnuTLS's own suite table
  * (gnutls_cipher_suite_info), so any suite GnuTLS knows can be named. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +9,7 @@
 #include "core/tls_params.h"
 #include "priority.h"
 
-#define GROUPS "+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1"
+#define DEFAULT_GROUPS "+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1"
 #define SIGNATURES "+SIGN-ALL:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1"
 #define SIGNATURES_LOWERED "+SIGN-ALL:%VERIFY_ALLOW_SIGN_WITH_SHA1:%PROFILE_VERY_WEAK"
 #define PRIORITY_MAX 2048 /* every cipher, MAC and key exchange GnuTLS has fits with margin */
@@ -85,6 +86,51 @@ static int append(char *buf, size_t cap, const char *text, int plus)
     return n > 0 && (size_t)n < cap - used;
 }
 
+/* GnuTLS's priority keyword for a group of groups.h's table: "GROUP-" and the IANA name in
+ * capitals (GROUP-SECP256R1, GROUP-X25519, GROUP-FFDHE2048). */
+static void group_keyword(uint16_t id, char *buf, size_t cap)
+{
+    const char *name = unitls_group_name(id);
+    size_t used = (size_t)snprintf(buf, cap, "GROUP-");
+    for (size_t i = 0; name && name[i] && used + 1 < cap; i++)
+        buf[used++] = (char)toupper((unsigned char)name[i]);
+    buf[used < cap ? used : cap - 1] = '\0';
+}
+
+static int groups_append(char *buf, size_t cap, const struct gtls_settings *s)
+{
+    if (!s->groups)
+        return append(buf, cap, DEFAULT_GROUPS, 0);
+    int ok = 1;
+    for (size_t i = 0; ok && i < s->n_groups; i++) {
+        char keyword[32];
+        group_keyword(s->groups[i], keyword, sizeof keyword);
+        ok = append(buf, cap, keyword, 1);
+    }
+    return ok;
+}
+
+/* Every configured group must be one this GnuTLS can use. */
+static unitls_status groups_check(const struct gtls_settings *s, unitls_error *err)
+{
+    for (size_t i = 0; s->groups && i < s->n_groups; i++) {
+        char keyword[32];
+        group_keyword(s->groups[i], keyword, sizeof keyword);
+        gnutls_group_t g = gnutls_group_get_id(keyword + strlen("GROUP-"));
+        const gnutls_group_t *supported = gnutls_group_list();
+        size_t k = 0;
+        while (g != GNUTLS_GROUP_INVALID && supported[k] && supported[k] != g)
+            k++;
+        if (g == GNUTLS_GROUP_INVALID || !supported[k]) {
+            char library[64], msg[CFGMSG_SIZE];
+            snprintf(library, sizeof library, "GnuTLS %s", gnutls_check_version(NULL));
+            cfgmsg_group(s->groups[i], library, msg, sizeof msg);
+            return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
+        }
+    }
+    return UNITLS_OK;
+}
+
 static int priority_string(const struct algorithms *a, uint16_t lo, uint16_t hi,
                            const struct gtls_settings *s, char *buf, size_t cap)
 {
@@ -103,7 +149,8 @@ static int priority_string(const struct algorithms *a, uint16_t lo, uint16_t hi,
     for (size_t i = 0; ok && lo <= TLS_PARAMS_TLS12 && i < a->n_kx; i++)
         ok = append(buf, cap, gnutls_kx_get_name(a->kx[i]), 1);
     ok = ok && append(buf, cap, s->security_lowered ? SIGNATURES_LOWERED : SIGNATURES, 0);
-    ok = ok && append(buf, cap, GROUPS ":+COMP-NULL", 0);
+    ok = ok && groups_append(buf, cap, s);
+    ok = ok && append(buf, cap, "+COMP-NULL", 0);
     return ok && (!s->server || append(buf, cap, "%SERVER_PRECEDENCE", 0));
 }
 
@@ -152,7 +199,9 @@ unitls_status gtls_priority_build(const struct gtls_settings *s, struct gtls_pri
                                                     TLS_PARAMS_MAX_DEFAULT_SUITES);
     const uint16_t *ids = explicit ? s->ciphers : defaults;
     struct algorithms a;
-    unitls_status st = algorithms_collect(ids, n, explicit, &a, err);
+    unitls_status st = groups_check(s, err);
+    if (st == UNITLS_OK)
+        st = algorithms_collect(ids, n, explicit, &a, err);
     uint16_t lo = 0, hi = 0;
     if (st == UNITLS_OK)
         st = tls_params_versions(s->lowest, s->highest, a.has12, a.has13, "GnuTLS", &lo, &hi,

@@ -3,8 +3,9 @@
  *
  * Secure defaults as in the OpenSSL implementation: TLS 1.2 and 1.3 only (MINIMUM_SUPPORTED
  * means TLS 1.2), the suites of unitls_cipher_suite_defaults() (those GnuTLS lacks are skipped),
- * groups X25519, P-256, P-384, no compression, no renegotiation (GnuTLS never starts one; a
- * peer's request is refused by the buffer), signatures without SHA-1. Servers choose by their
+ * groups X25519, P-256, P-384 unless the configuration names its own (+GROUP-<IANA name>, each
+ * checked against gnutls_group_list()), no compression, no renegotiation (GnuTLS never starts
+ * one; a peer's request is refused by the buffer), signatures without SHA-1. Servers choose by their
  * own suite order (%SERVER_PRECEDENCE).
  *
  * How GnuTLS's model differs from a list of suites: GnuTLS enables suites as the product of
@@ -37,6 +38,8 @@ struct gtls_settings {
     enum unitls_tls_version lowest, highest;
     int server;
     int security_lowered;    /* insecure.h: SHA-1, weak keys and the legacy CBC suites */
+    const uint16_t *groups;  /* IANA group ids in preference order; NULL: the defaults */
+    size_t n_groups;
 };
 
 /* One suite the priority enables: its IANA id and what GnuTLS negotiates for it. */

@@ -55,5 +55,11 @@ int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32
  * UNITLS_ERR_CONFIGURATION naming the store when it cannot be read or holds no certificate. */
 unitls_status gtls_trust_apply(gnutls_certificate_credentials_t cred,
                                const unitls_trust_store *t, unitls_error *err);
+/* Adds crl's CRLs (PEM or DER, one or more) to cred's trust list, after gtls_trust_apply:
+ * GnuTLS's verification then refuses a certificate they list (GNUTLS_CERT_REVOKED; the leaf
+ * and any intermediate the client sends). UNITLS_ERR_CONFIGURATION naming the CRL when it
+ * cannot be read, is past its nextUpdate or is not signed by a trusted CA. */
+unitls_status gtls_crl_apply(gnutls_certificate_credentials_t cred, const unitls_crl *crl,
+                             unitls_error *err);
 
 #endif

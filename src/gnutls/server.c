@@ -1,9 +1,11 @@
 /* server: building a GnuTLS server context from a configuration, and server buffers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <unitls/insecure.h>
 
+#include "core/cfgmsg.h"
 #include "core/error.h"
 #include "core/tls_params.h"
 #include "server.h"
@@ -54,6 +56,9 @@ static unitls_status client_auth_apply(struct server_state *st, const unitls_ser
     if (st->client_auth == UNITLS_CLIENT_AUTH_NONE)
         return UNITLS_OK;
     unitls_status rc = gtls_trust_apply(st->cred, unitls_server_config_trust_store(cfg), err);
+    const unitls_crl *crl = unitls_server_config_client_crl(cfg);
+    if (rc == UNITLS_OK && crl)
+        rc = gtls_crl_apply(st->cred, crl, err);
     if (rc == UNITLS_OK)
         gnutls_certificate_set_verify_function(st->cred, gtls_verify_peer);
     return rc;
@@ -77,15 +82,32 @@ static unitls_status tickets_apply(struct server_state *st, const unitls_server_
     return UNITLS_OK;
 }
 
+/* Sessions never set GNUTLS_ENABLE_EARLY_DATA, so GnuTLS refuses 0-RTT; a non-zero configured
+ * amount is refused here rather than half supported (core/cfgmsg.h). */
+static unitls_status early_data_check(const unitls_server_config *cfg, unitls_error *err)
+{
+    uint32_t n = unitls_server_config_max_early_data(cfg);
+    if (n == 0)
+        return UNITLS_OK;
+    char library[64], msg[CFGMSG_SIZE];
+    snprintf(library, sizeof library, "GnuTLS %s", gnutls_check_version(NULL));
+    cfgmsg_early_data(n, library, msg, sizeof msg);
+    return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
+}
+
 static unitls_status state_configure(struct server_state *st, const unitls_server_config *cfg,
                                      const struct server_state *prev, unitls_error *err)
 {
+    st->strict_sni = unitls_server_config_strict_sni(cfg);
     size_t n_ciphers = 0;
     const uint16_t *ciphers = unitls_server_config_ciphers(cfg, &n_ciphers);
     struct gtls_settings s = {ciphers, n_ciphers, unitls_server_config_lowest_supported_version(cfg),
                               unitls_server_config_highest_supported_version(cfg), 1,
-                              unitls_server_config_security_level_lowered(cfg)};
-    unitls_status rc = gtls_priority_build(&s, &st->priority, err);
+                              unitls_server_config_security_level_lowered(cfg), NULL, 0};
+    s.groups = unitls_server_config_groups(cfg, &s.n_groups);
+    unitls_status rc = early_data_check(cfg, err);
+    if (rc == UNITLS_OK)
+        rc = gtls_priority_build(&s, &st->priority, err);
     if (rc == UNITLS_OK)
         rc = gtls_chains_build(cfg, prev ? &prev->chains : NULL, &st->chains, err);
     if (rc == UNITLS_OK)

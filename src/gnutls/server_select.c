@@ -59,9 +59,13 @@ int gtls_server_on_client_hello(gnutls_session_t session, unsigned htype, unsign
     const char *name = h.server_name
                            ? sni_extension_host_name(h.server_name, h.server_name_len, &name_len)
                            : NULL;
-    if (name)
+    enum sni_match match;
+    const struct cert_set *set = sni_table_match(st->chains.sni, name, name_len, &match);
+    if (name && match != SNI_MATCH_MALFORMED)
         gtls_buffer_set_server_name(b, name, name_len);
-    b->certs = sni_table_select(st->chains.sni, name, name_len);
+    if (st->strict_sni && match != SNI_MATCH_EXACT && match != SNI_MATCH_WILDCARD)
+        return GNUTLS_E_UNRECOGNIZED_NAME; /* sent as unrecognized_name (112) by fail() */
+    b->certs = set;
     b->client_kx = offered_kx(st, h.suites, h.suites_len);
     return alpn_choose(st, session, &h);
 }

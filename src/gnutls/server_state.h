@@ -22,6 +22,7 @@ struct server_state {
     unsigned tickets;          /* per full TLS 1.3 handshake */
     unsigned init_flags;       /* for gnutls_init */
     enum unitls_client_auth client_auth;
+    int strict_sni;            /* refuse absent, malformed and uncovered names (alert 112) */
 };
 
 /* Key exchange families of the TLS 1.2 suites a client offers (struct gtls_buffer's

@@ -156,7 +156,8 @@ static unitls_status state_build(const unitls_client_config *cfg, struct client_
     const uint16_t *ciphers = unitls_client_config_ciphers(cfg, &n_ciphers);
     struct settings s = {ciphers, n_ciphers, unitls_client_config_lowest_supported_version(cfg),
                          unitls_client_config_highest_supported_version(cfg), 0,
-                         unitls_client_config_security_level_lowered(cfg)};
+                         unitls_client_config_security_level_lowered(cfg), NULL, 0};
+    s.groups = unitls_client_config_groups(cfg, &s.n_groups);
     st->verify_peer = !unitls_client_config_verification_disabled(cfg);
     st->check_hostname = st->verify_peer && !unitls_client_config_hostname_check_disabled(cfg);
     unitls_status rc = settings_apply(st->ctx, &s, err);

@@ -260,3 +260,85 @@ unitls_status resolve_trust_store(const unitls_trust_store *t, X509_STORE **stor
         *ca_names = names;
     return UNITLS_OK;
 }
+
+/* --- client certificate revocation lists --- */
+
+/* Appends the CRLs of PEM (any number of X509 CRL blocks) or DER (one or several concatenated)
+ * material; -1 when the material holds something else. */
+static int crls_parse(const uint8_t *p, size_t len, STACK_OF(X509_CRL) *out)
+{
+    if (len > INT_MAX)
+        return -1;
+    BIO *bio = BIO_new_mem_buf(p, (int)len);
+    if (!bio)
+        return -1;
+    int pem = memmem(p, len, "-----BEGIN ", 11) != NULL;
+    X509_CRL *crl;
+    while (BIO_pending(bio) > 0 &&
+           (crl = pem ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)
+                      : d2i_X509_CRL_bio(bio, NULL))) {
+        if (!sk_X509_CRL_push(out, crl)) {
+            X509_CRL_free(crl);
+            break;
+        }
+    }
+    int complete = pem || BIO_pending(bio) == 0;
+    BIO_free(bio);
+    ERR_clear_error(); /* PEM reading ends with "no start line" */
+    return complete ? sk_X509_CRL_num(out) : -1;
+}
+
+/* Whether a CA of store signed crl. The lookup by subject first makes a hashed directory
+ * (the system store) load the candidates. */
+static int crl_issuer_known(X509_STORE *store, X509_CRL *crl)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    if (ctx && X509_STORE_CTX_init(ctx, store, NULL, NULL))
+        X509_OBJECT_free(X509_STORE_CTX_get_obj_by_subject(ctx, X509_LU_X509,
+                                                           X509_CRL_get_issuer(crl)));
+    X509_STORE_CTX_free(ctx);
+    int known = 0;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+    for (int i = 0; !known && i < sk_X509_OBJECT_num(objs); i++) {
+        X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        known = ca && X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
+                X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1;
+    }
+    ERR_clear_error();
+    return known;
+}
+
+unitls_status resolve_crls(X509_STORE *store, const unitls_crl *crl, unitls_error *err)
+{
+    char desc[DESC_SIZE], msg[CFGMSG_SIZE];
+    describe_crl(crl, desc, sizeof desc);
+    size_t len = 0;
+    const uint8_t *content = unitls_crl_content(crl, &len);
+    if (!content || len == 0)
+        return not_loaded(desc, err);
+    STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+    if (!crls)
+        return error_set(err, UNITLS_ERR_NOMEM, 0, "%s: out of memory", desc);
+    enum cfgmsg m = CFGMSG_UNREADABLE_CRL;
+    int failed = crls_parse(content, len, crls) <= 0;
+    for (int i = 0; !failed && i < sk_X509_CRL_num(crls); i++) {
+        X509_CRL *c = sk_X509_CRL_value(crls, i);
+        const ASN1_TIME *next = X509_CRL_get0_nextUpdate(c);
+        if (next && X509_cmp_current_time(next) < 0) {
+            m = CFGMSG_CRL_EXPIRED;
+            failed = 1;
+        } else if (!crl_issuer_known(store, c)) {
+            m = CFGMSG_CRL_UNKNOWN_ISSUER;
+            failed = 1;
+        } else if (!X509_STORE_add_crl(store, c)) {
+            failed = 1;
+        }
+    }
+    sk_X509_CRL_pop_free(crls, X509_CRL_free);
+    if (!failed) {
+        X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+        return UNITLS_OK;
+    }
+    cfgmsg_format(m, desc, msg, sizeof msg);
+    return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "%s", msg);
+}

@@ -34,4 +34,11 @@ void resolved_chain_clear(struct resolved_chain *c);
 unitls_status resolve_trust_store(const unitls_trust_store *t, X509_STORE **store,
                                   STACK_OF(X509_NAME) **ca_names, unitls_error *err);
 
+/* Adds crl's CRLs (PEM or DER, one or more) to store and turns on checking of every
+ * certificate of the peer's chain (X509_V_FLAG_CRL_CHECK_ALL, as GnuTLS does; the server's
+ * verify callback lets a certificate whose issuer has no CRL pass). UNITLS_ERR_CONFIGURATION
+ * naming the CRL when it cannot be read, a CRL is past its nextUpdate or not signed by a CA in
+ * store. */
+unitls_status resolve_crls(X509_STORE *store, const unitls_crl *crl, unitls_error *err);
+
 #endif

@@ -1,11 +1,13 @@
 /* server: building a server SSL_CTX from a configuration, choosing certificates by server name
  * in the client hello callback, ALPN by server preference, and server buffers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
 #include <unitls/insecure.h>
 
+#include "core/cfgmsg.h"
 #include "core/error.h"
 #include "core/tls_params.h"
 #include "iobio.h"
@@ -67,9 +69,16 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
     const char *name = NULL;
     if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &ext_len))
         name = sni_extension_host_name(ext, ext_len, &name_len);
-    if (name)
+    enum sni_match match;
+    const struct cert_set *set = sni_table_match(st->sni, name, name_len, &match);
+    if (match != SNI_MATCH_MALFORMED && name)
         tlsbuffer_set_server_name(b, name, name_len);
-    const struct cert_set *set = sni_table_select(st->sni, name, name_len);
+    if (unitls_server_config_strict_sni(st->config) && match != SNI_MATCH_EXACT &&
+        match != SNI_MATCH_WILDCARD) {
+        b->refused_name = 1;
+        *alert = SSL_AD_UNRECOGNIZED_NAME;
+        return SSL_CLIENT_HELLO_ERROR;
+    }
     if (cert_set_equal(set, sni_table_default(st->sni)))
         return SSL_CLIENT_HELLO_SUCCESS; /* already in the SSL_CTX */
     if (!set_install(ssl, st, set)) {
@@ -225,6 +234,17 @@ static unitls_status alpn_apply(struct server_state *st, const unitls_server_con
     return rc;
 }
 
+/* A client whose issuer has no CRL configured is not refused for that: only certificates a
+ * configured CRL lists are, as with GnuTLS. */
+static int verify_without_issuer_crl(int ok, X509_STORE_CTX *x)
+{
+    if (!ok && X509_STORE_CTX_get_error(x) == X509_V_ERR_UNABLE_TO_GET_CRL) {
+        X509_STORE_CTX_set_error(x, X509_V_OK);
+        return 1;
+    }
+    return ok;
+}
+
 static unitls_status client_auth_apply(SSL_CTX *ctx, const unitls_server_config *cfg,
                                        unitls_error *err)
 {
@@ -242,10 +262,13 @@ static unitls_status client_auth_apply(SSL_CTX *ctx, const unitls_server_config 
     SSL_CTX_set_cert_store(ctx, store);
     if (names)
         SSL_CTX_set_client_CA_list(ctx, names);
+    const unitls_crl *crl = unitls_server_config_client_crl(cfg);
+    if (crl && (rc = resolve_crls(store, crl, err)) != UNITLS_OK)
+        return rc;
     int verify = SSL_VERIFY_PEER;
     if (mode == UNITLS_CLIENT_AUTH_REQUIRED)
         verify |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    SSL_CTX_set_verify(ctx, verify, NULL);
+    SSL_CTX_set_verify(ctx, verify, crl ? verify_without_issuer_crl : NULL);
     return UNITLS_OK;
 }
 
@@ -259,6 +282,23 @@ static void tickets_apply(SSL_CTX *ctx, const unitls_server_config *cfg)
     SSL_CTX_set_session_id_context(ctx, session_id_context, sizeof session_id_context - 1);
 }
 
+/* Early data is off, said explicitly rather than left to OpenSSL's defaults: no ticket
+ * invites it and none is read. A non-zero configured amount is refused (core/cfgmsg.h). */
+static unitls_status early_data_apply(SSL_CTX *ctx, const unitls_server_config *cfg,
+                                      unitls_error *err)
+{
+    uint32_t n = unitls_server_config_max_early_data(cfg);
+    if (n > 0) {
+        char library[64], msg[CFGMSG_SIZE];
+        snprintf(library, sizeof library, "OpenSSL %s", OpenSSL_version(OPENSSL_VERSION_STRING));
+        cfgmsg_early_data(n, library, msg, sizeof msg);
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
+    }
+    if (!SSL_CTX_set_max_early_data(ctx, 0) || !SSL_CTX_set_recv_max_early_data(ctx, 0))
+        return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "early data: disabling");
+    return UNITLS_OK;
+}
+
 static unitls_status state_configure(struct server_state *st, const unitls_server_config *cfg,
                                      const struct server_state *prev, unitls_error *err)
 {
@@ -266,8 +306,11 @@ static unitls_status state_configure(struct server_state *st, const unitls_serve
     const uint16_t *ciphers = unitls_server_config_ciphers(cfg, &n_ciphers);
     struct settings s = {ciphers, n_ciphers, unitls_server_config_lowest_supported_version(cfg),
                          unitls_server_config_highest_supported_version(cfg), 1,
-                         unitls_server_config_security_level_lowered(cfg)};
+                         unitls_server_config_security_level_lowered(cfg), NULL, 0};
+    s.groups = unitls_server_config_groups(cfg, &s.n_groups);
     unitls_status rc = settings_apply(st->ctx, &s, err);
+    if (rc == UNITLS_OK)
+        rc = early_data_apply(st->ctx, cfg, err);
     if (rc == UNITLS_OK)
         rc = chains_resolve(st, cfg, prev, err);
     if (rc == UNITLS_OK)

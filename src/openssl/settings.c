@@ -5,13 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "core/cfgmsg.h"
 #include "core/error.h"
 #include "core/tls_params.h"
 #include "settings.h"
 #include "tls_error.h"
 
-#define GROUPS "X25519:P-256:P-384"
+#define DEFAULT_GROUPS "X25519:P-256:P-384"
+#define GROUP_NAME_ROOM 16 /* longest OpenSSL group name ("ffdhe8192") plus separator */
 #define CIPHER_NAME_ROOM 64 /* longest OpenSSL suite name plus separator, with margin */
 
 static unitls_status suite_error(uint16_t id, int known, unitls_error *err)
@@ -106,6 +109,56 @@ static unitls_status suites_apply(SSL_CTX *ctx, const struct settings *s, int *h
     return st;
 }
 
+/* OpenSSL's name for a group of groups.h's table, or NULL. */
+static const char *group_openssl_name(uint16_t id)
+{
+    switch (id) {
+    case UNITLS_GROUP_X25519: return "X25519";
+    case UNITLS_GROUP_X448: return "X448";
+    case UNITLS_GROUP_SECP256R1: return "P-256";
+    case UNITLS_GROUP_SECP384R1: return "P-384";
+    case UNITLS_GROUP_SECP521R1: return "P-521";
+    default: return unitls_group_name(id); /* the ffdhe names are OpenSSL's too */
+    }
+}
+
+static unitls_status group_error(uint16_t id, unitls_error *err)
+{
+    char library[64], msg[CFGMSG_SIZE];
+    snprintf(library, sizeof library, "OpenSSL %s", OpenSSL_version(OPENSSL_VERSION_STRING));
+    cfgmsg_group(id, library, msg, sizeof msg);
+    ERR_clear_error();
+    return error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s", msg);
+}
+
+/* Sets the configured groups; when OpenSSL refuses the list, finds the group it refuses by
+ * trying each alone, so the message names it. */
+static unitls_status groups_apply(SSL_CTX *ctx, const struct settings *s, unitls_error *err)
+{
+    if (!s->groups) {
+        if (!SSL_CTX_set1_groups_list(ctx, DEFAULT_GROUPS))
+            return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "groups %s",
+                                        DEFAULT_GROUPS);
+        return UNITLS_OK;
+    }
+    char *list = calloc(s->n_groups + 1, GROUP_NAME_ROOM);
+    if (!list)
+        return error_set(err, UNITLS_ERR_NOMEM, 0, "groups: out of memory");
+    for (size_t i = 0; i < s->n_groups; i++) {
+        const char *name = group_openssl_name(s->groups[i]);
+        if (!name || !SSL_CTX_set1_groups_list(ctx, name)) {
+            free(list);
+            return group_error(s->groups[i], err);
+        }
+        append_name(list, name);
+    }
+    long ok = SSL_CTX_set1_groups_list(ctx, list);
+    free(list);
+    if (!ok)
+        return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "groups");
+    return UNITLS_OK;
+}
+
 static unitls_status versions_apply(SSL_CTX *ctx, const struct settings *s, int has12,
                                     int has13, unitls_error *err)
 {
@@ -130,10 +183,11 @@ unitls_status settings_apply(SSL_CTX *ctx, const struct settings *s, unitls_erro
     SSL_CTX_set_read_ahead(ctx, 1);
     if (s->security_lowered)
         SSL_CTX_set_security_level(ctx, 0);
-    if (!SSL_CTX_set1_groups_list(ctx, GROUPS))
-        return tls_error_from_queue(err, UNITLS_ERR_CONFIGURATION, "groups %s", GROUPS);
+    unitls_status st = groups_apply(ctx, s, err);
+    if (st != UNITLS_OK)
+        return st;
     int has12 = 0, has13 = 0;
-    unitls_status st = suites_apply(ctx, s, &has12, &has13, err);
+    st = suites_apply(ctx, s, &has12, &has13, err);
     if (st != UNITLS_OK)
         return st;
     return versions_apply(ctx, s, has12, has13, err);

@@ -2,7 +2,8 @@
  *
  * Secure defaults: TLS 1.2 and 1.3 only (MINIMUM_SUPPORTED means TLS 1.2 here: the PEP's
  * versions start there), the cipher suites of unitls_cipher_suite_defaults(), groups X25519,
- * P-256, P-384, no renegotiation, no compression, OpenSSL's buffers released while idle.
+ * P-256, P-384 unless the configuration names its own (by IANA id), no renegotiation, no
+ * compression, OpenSSL's buffers released while idle.
  * Servers choose by their own cipher preference.
  *
  * Legacy peers (insecure.h): a lowest version of TLS 1.0 or 1.1 becomes the minimum protocol
@@ -23,10 +24,12 @@ struct settings {
     enum unitls_tls_version lowest, highest;
     int server;
     int security_lowered;    /* insecure.h: security level 0 and the legacy CBC suites */
+    const uint16_t *groups;  /* IANA group ids in preference order; NULL: the defaults */
+    size_t n_groups;
 };
 
 /* Applies options, modes, version bounds, groups and cipher suites to ctx. A configured cipher
- * OpenSSL does not know or cannot use, or bounds that leave no suite to negotiate, give
+ * or group OpenSSL does not know or cannot use, or bounds that leave no suite to negotiate, give
  * UNITLS_ERR_CONFIGURATION naming it. */
 unitls_status settings_apply(SSL_CTX *ctx, const struct settings *s, unitls_error *err);
 

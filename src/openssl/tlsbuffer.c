@@ -293,6 +293,10 @@ static void op_failure_facts(const unitls_buffer *base, struct impl_failure_fact
     const struct tlsbuffer *b = cself(base);
     out->alert_received = b->facts.alert_received;
     out->hint = b->facts.hint;
+    if (b->refused_name) { /* OpenSSL's queue only says its callback failed */
+        out->alert_sent = SSL_AD_UNRECOGNIZED_NAME;
+        out->hint = UNITLS_HANDSHAKE_FAILURE_SNI;
+    }
     if (!b->refused_error)
         return;
     check_words(b->refused_error, out->check, sizeof out->check);

@@ -29,6 +29,7 @@ struct tlsbuffer {
     uint8_t *peer_der;         /* the peer's leaf as DER, made on first request */
     size_t peer_der_len;
     int hello_seen;            /* server: the client hello callback chose certificates */
+    int refused_name;          /* server: strict SNI refused the client's name (alert 112) */
     int has_server_name;
     char server_name[SNI_NAME_MAX + 1]; /* SNI received (server) or asked for (client) */
     /* For the core's explanation of a failed handshake (impl.h's failure_facts): */

@@ -88,7 +88,7 @@ expect_errors() {
 # The files whose errors the implementation finds (reading certificates, keys and trust
 # stores, and matching keys to certificates), and the valid file using every key.
 IMPL_CHECKED="cert-missing.yaml cert-without-key.yaml chain-order.yaml key-mismatch.yaml
-    trust-store-missing.yaml good-full.yaml"
+    trust-store-missing.yaml crl-other-issuer.yaml good-full.yaml"
 IMPL=${UNITLS_TEST_IMPL:-}
 mkdir "$TMP/impl"
 # on_impl FILE: prints the file to check: FILE, or for one of IMPL_CHECKED when IMPL is set, a

@@ -293,6 +293,18 @@ START_TEST(test_cipher_suite)
 }
 END_TEST
 
+START_TEST(test_group_and_early_data)
+{
+    char buf[CFGMSG_SIZE];
+    cfgmsg_group(0x0100, "TestTLS", buf, sizeof buf);
+    ck_assert_str_eq(buf, "group ffdhe2048 (0x0100) cannot be used with TestTLS (its providers "
+                          "or build lack it)");
+    cfgmsg_early_data(16384, "TestTLS", buf, sizeof buf);
+    ck_assert_str_eq(buf, "max early data 16384: unitls on TestTLS does not support early data "
+                          "(0-RTT) yet; use 0");
+}
+END_TEST
+
 static Suite *cfgmsg_suite(void)
 {
     Suite *s = suite_create("core_cfgmsg");
@@ -316,6 +328,7 @@ static Suite *cfgmsg_suite(void)
     tcase_add_test(tc, test_key_mismatch);
     tcase_add_test(tc, test_key_mismatch_ids_hide_pins);
     tcase_add_test(tc, test_cipher_suite);
+    tcase_add_test(tc, test_group_and_early_data);
     suite_add_tcase(s, tc);
     return s;
 }

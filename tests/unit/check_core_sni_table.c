@@ -5,7 +5,10 @@
  * - names that cannot select (partial wildcards, empty, too long, holding NUL) are skipped;
  * - a set holds the first chain of each key type, in configured order;
  * - the default set is the set of chain 0's first name (chain 0 alone when it has none);
- * - sni_extension_host_name on good, truncated and malformed server_name bodies. */
+ * - sni_extension_host_name on good, truncated and malformed server_name bodies;
+ * - a client's name is well-formed (1..253 bytes after one trailing dot, labels 1..63 bytes of
+ *   letters, digits, '-' and '_') or malformed, never looked up; sni_table_match says why a set
+ *   was chosen (exact, wildcard, no name, uncovered, malformed). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,7 +96,7 @@ START_TEST(test_wildcard_one_label_only)
     assert_selects(t, "example.net", 0);
     assert_selects(t, ".example.net", 0);
     assert_selects(t, "net", 0);
-    assert_selects(t, "*.example.net", 1); /* a name holding '*' is just a label here */
+    assert_selects(t, "*.example.net", 0); /* '*' is malformed in a client's name */
     sni_table_free(t);
 }
 END_TEST
@@ -200,7 +203,8 @@ START_TEST(test_longest_name)
     ck_assert_int_eq(sni_table_build(l, types, 2, &t, NULL), UNITLS_OK);
     sni_names_free(l);
     ck_assert_uint_eq(sni_table_n_names(t), 2);
-    assert_set(sni_table_select(t, name, SNI_NAME_MAX), (const uint32_t[]){1}, 1, "255 bytes");
+    /* a client's 255-byte name is malformed (over 253 bytes, a 255-byte label): not found */
+    assert_set(sni_table_select(t, name, SNI_NAME_MAX), (const uint32_t[]){0}, 1, "255 bytes");
     assert_set(sni_table_select(t, name, SNI_NAME_MAX + 1), (const uint32_t[]){0}, 1, "256 bytes");
     sni_table_free(t);
 }
@@ -444,6 +448,113 @@ START_TEST(test_extension_malformed)
 }
 END_TEST
 
+/* --- well-formedness of a client's name --- */
+
+/* A name of n bytes: labels of label_len 'a's (the last one shorter) joined by dots. */
+static void name_of(char *out, size_t n, size_t label_len)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (i % (label_len + 1) == label_len) ? '.' : 'a';
+    out[n] = '\0';
+}
+
+static void assert_form(const char *name, size_t len, int well_formed, const char *what)
+{
+    ck_assert_msg(sni_name_well_formed(name, len) == well_formed, "%s: expected %s", what,
+                  well_formed ? "well-formed" : "malformed");
+}
+
+START_TEST(test_well_formed_names)
+{
+    assert_form("example.net", 11, 1, "plain");
+    assert_form("a", 1, 1, "one label");
+    assert_form("xn--bcher-kva.example", 21, 1, "punycode");
+    assert_form("_acme.Example-1.NET", 19, 1, "underscore, digit, hyphen, upper case");
+    assert_form("example.net.", 12, 1, "one trailing dot");
+    char label63[64];
+    memset(label63, 'b', 63);
+    label63[63] = '\0';
+    assert_form(label63, 63, 1, "a 63-byte label");
+    char n253[SNI_HOST_MAX + 2];
+    name_of(n253, SNI_HOST_MAX, 63);
+    ck_assert(n253[SNI_HOST_MAX - 1] != '.');
+    assert_form(n253, SNI_HOST_MAX, 1, "253 bytes");
+    n253[SNI_HOST_MAX] = '.';
+    assert_form(n253, SNI_HOST_MAX + 1, 1, "253 bytes and a trailing dot");
+}
+END_TEST
+
+START_TEST(test_malformed_names)
+{
+    assert_form(NULL, 0, 0, "no name");
+    assert_form("", 0, 0, "empty");
+    assert_form(".", 1, 0, "a dot alone");
+    assert_form("example.net..", 13, 0, "two trailing dots");
+    assert_form(".example.net", 12, 0, "leading dot");
+    assert_form("a..b", 4, 0, "empty label");
+    char n254[SNI_HOST_MAX + 2];
+    name_of(n254, SNI_HOST_MAX + 1, 63);
+    assert_form(n254, SNI_HOST_MAX + 1, 0, "254 bytes");
+    char label64[65];
+    memset(label64, 'b', 64);
+    memcpy(label64 + 64, "", 1);
+    assert_form(label64, 64, 0, "a 64-byte label");
+    assert_form("www.example.net\0x", 17, 0, "NUL");
+    assert_form("www.exa\tmple.net", 16, 0, "control byte");
+    assert_form("www.exa\x7fmple.net", 16, 0, "DEL");
+    assert_form("www.b\xc3\xbc" "cher.net", 15, 0, "non-ASCII (UTF-8)");
+    assert_form("www example.net", 15, 0, "space");
+    assert_form("*.example.net", 13, 0, "wildcard");
+}
+END_TEST
+
+static void assert_match(const struct sni_table *t, const char *name, size_t len,
+                         enum sni_match want, uint32_t chain)
+{
+    enum sni_match got = (enum sni_match)-1;
+    const struct cert_set *s = sni_table_match(t, name, len, &got);
+    ck_assert_msg(got == want, "%s: match %d, expected %d", name ? name : "(no name)", (int)got,
+                  (int)want);
+    assert_set(s, &chain, 1, name ? name : "(no name)");
+}
+
+/* Each reason, and a malformed name that would otherwise match a chain is still not looked up. */
+START_TEST(test_match_reasons)
+{
+    struct sni_table *t = table_of(three, 3);
+    assert_match(t, "www.example.net", 15, SNI_MATCH_EXACT, 2);
+    assert_match(t, "WWW.example.net.", 16, SNI_MATCH_EXACT, 2);
+    assert_match(t, "mail.example.net", 16, SNI_MATCH_WILDCARD, 1);
+    assert_match(t, NULL, 0, SNI_MATCH_NO_NAME, 0);
+    assert_match(t, "unknown.test", 12, SNI_MATCH_UNCOVERED, 0);
+    assert_match(t, "", 0, SNI_MATCH_MALFORMED, 0);
+    assert_match(t, "www.example.net\0", 16, SNI_MATCH_MALFORMED, 0);
+    assert_match(t, "www.example.net\x01", 16, SNI_MATCH_MALFORMED, 0);
+    assert_match(t, "m\xc3\xa4il.example.net", 17, SNI_MATCH_MALFORMED, 0);
+    assert_match(t, "www.example.net..", 17, SNI_MATCH_MALFORMED, 0);
+    ck_assert_ptr_eq(sni_table_select(t, "mail.example.net", 16),
+                     sni_table_match(t, "mail.example.net", 16, NULL));
+    sni_table_free(t);
+}
+END_TEST
+
+/* A certificate name of exactly 253 bytes is found by the client's name of 253 bytes. */
+START_TEST(test_253_byte_name_found)
+{
+    char name[SNI_HOST_MAX + 1];
+    name_of(name, SNI_HOST_MAX, 63);
+    struct sni_names *l = sni_names_new();
+    ck_assert_int_eq(sni_names_add(l, 0, "default.test", 12), 0);
+    ck_assert_int_eq(sni_names_add(l, 1, name, SNI_HOST_MAX), 0);
+    enum sni_key_type types[2] = {SNI_KEY_ECDSA, SNI_KEY_RSA};
+    struct sni_table *t = NULL;
+    ck_assert_int_eq(sni_table_build(l, types, 2, &t, NULL), UNITLS_OK);
+    sni_names_free(l);
+    assert_match(t, name, SNI_HOST_MAX, SNI_MATCH_EXACT, 1);
+    sni_table_free(t);
+}
+END_TEST
+
 static Suite *sni_table_suite(void)
 {
     Suite *s = suite_create("core_sni_table");
@@ -476,6 +587,13 @@ static Suite *sni_table_suite(void)
     tcase_add_test(tc, test_extension_good);
     tcase_add_test(tc, test_extension_truncated);
     tcase_add_test(tc, test_extension_malformed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("well-formed");
+    tcase_add_test(tc, test_well_formed_names);
+    tcase_add_test(tc, test_malformed_names);
+    tcase_add_test(tc, test_match_reasons);
+    tcase_add_test(tc, test_253_byte_name_found);
     suite_add_tcase(s, tc);
     return s;
 }

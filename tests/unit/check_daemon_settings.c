@@ -459,8 +459,9 @@ START_TEST(test_unknown_listener_key)
                       1);
     assert_error(0, 9, 5,
                  "listener: unknown key 'max_conections'; expected one of: name, listen, "
-                 "certificates, protocols, tls_versions, ciphers, client_auth, backend, "
-                 "timeouts, max_connections, session_tickets, implementation, insecure");
+                 "certificates, protocols, tls_versions, ciphers, groups, max_early_data, "
+                 "client_auth, backend, "
+                 "timeouts, max_connections, session_tickets, strict_sni, implementation, insecure");
 }
 END_TEST
 
@@ -763,6 +764,31 @@ START_TEST(test_bad_numbers)
 }
 END_TEST
 
+/* strict_sni: false by default, true reaches the built configuration, anything else is an
+ * error at its value. */
+START_TEST(test_strict_sni)
+{
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443") "    strict_sni: true\n"
+                   LISTENER("api", "127.0.0.1:8444") "    strict_sni: false\n"
+                   LISTENER("old", "127.0.0.1:8445"));
+    ck_assert_int_eq(s.listeners[0].strict_sni, 1);
+    ck_assert_int_eq(s.listeners[1].strict_sni, 0);
+    ck_assert_int_eq(s.listeners[2].strict_sni, 0);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
+    ck_assert_int_eq(unitls_server_config_strict_sni(s.listeners[0].tls), 1);
+    ck_assert_int_eq(unitls_server_config_strict_sni(s.listeners[1].tls), 0);
+    ck_assert_int_eq(unitls_server_config_strict_sni(s.listeners[2].tls), 0);
+    ck_assert(!unitls_server_config_equal(s.listeners[0].tls, s.listeners[2].tls));
+}
+END_TEST
+
+START_TEST(test_strict_sni_bad_value)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443") "    strict_sni: yes\n", 1);
+    assert_error(0, 9, 17, "strict_sni: unknown value 'yes'; expected one of: false, true");
+}
+END_TEST
+
 START_TEST(test_client_auth_needs_trust_store)
 {
     assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
@@ -1006,6 +1032,57 @@ START_TEST(test_build_tls_chain_and_trust_store_errors)
 }
 END_TEST
 
+/* client_auth.crl: a CRL file checked with the client certificate, part of the configuration;
+ * a CRL that cannot be read or is not from a trusted CA is reported at the crl key's value. */
+START_TEST(test_build_tls_client_crl)
+{
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                   "    client_auth:\n"
+                   "      mode: required\n"
+                   "      trust_store: ${UNITLS_TEST_CERTS}/client-ca.pem\n"
+                   "      crl: ${UNITLS_TEST_CERTS}/client-ca.crl.pem\n");
+    char want[600];
+    cert_path(want, sizeof want, "client-ca.crl.pem");
+    ck_assert_str_eq(s.listeners[0].client_crl, want);
+    ck_assert_int_eq(s.listeners[0].crl_line, 12);
+    ck_assert_int_eq(s.listeners[0].crl_column, 12);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
+    ck_assert_ptr_nonnull(unitls_server_config_client_crl(s.listeners[0].tls));
+}
+END_TEST
+
+START_TEST(test_build_tls_client_crl_errors)
+{
+    static const char *const crls[] = {"${UNITLS_TEST_CERTS}/other-ca.crl.pem", "missing.crl",
+                                       "${UNITLS_TEST_CERTS}/client-ca.pem"};
+    static const char *const needles[] = {"other-ca.crl.pem: a CRL is not issued",
+                                          "missing.crl: No such file",
+                                          "client-ca.pem: cannot read it as PEM or DER"};
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "listeners:\n" LISTENER("web", "127.0.0.1:8443")
+             "    client_auth:\n"
+             "      mode: required\n"
+             "      trust_store: ${UNITLS_TEST_CERTS}/client-ca.pem\n"
+             "      crl: %s\n", crls[_i]);
+    assert_load_ok(yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), -1);
+    if (errs.n != 1)
+        dump_errors();
+    ck_assert_uint_eq(errs.n, 1);
+    assert_error(0, 12, 12, "listener 'web': CRL file");
+    assert_error(0, 12, 12, needles[_i]);
+}
+END_TEST
+
+START_TEST(test_client_crl_needs_client_auth)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    client_auth: {mode: none, crl: x.crl}\n", 1);
+    assert_error(0, 9, 36, "client_auth: crl needs mode optional or required");
+}
+END_TEST
+
 /* The daemon defers the implementation's checks to its contexts: files are still read (a
  * missing one fails at once), a key that does not match its leaf only shows when the context is
  * made, and settings_explain_tls then says where, as a validating build would have. */
@@ -1099,8 +1176,9 @@ START_TEST(test_check_file)
     char want[2048];
     snprintf(want, sizeof want,
              "%s:9:5: listener: unknown key 'idle'; expected one of: name, listen, certificates, "
-             "protocols, tls_versions, ciphers, client_auth, backend, timeouts, "
-             "max_connections, session_tickets, implementation, insecure\n%s:13:9: listener "
+             "protocols, tls_versions, ciphers, groups, max_early_data, client_auth, backend, "
+             "timeouts, max_connections, session_tickets, strict_sni, implementation, "
+             "insecure\n%s:13:9: listener "
              "'api': "
              "private key file ",
              config_path, config_path);
@@ -1263,6 +1341,42 @@ START_TEST(test_check_file_implementation)
 }
 END_TEST
 
+/* groups: names and aliases in any case reach the built configuration in order; unset keeps
+ * the library's default (no list). */
+START_TEST(test_groups)
+{
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                   "    groups: [X25519, p-256, secp384r1, P-521, ffdhe2048]\n"
+                   LISTENER("old", "127.0.0.1:8445") "    max_early_data: 0\n");
+    ck_assert_uint_eq(s.listeners[0].n_groups, 5);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
+    size_t n = 0;
+    const uint16_t *ids = unitls_server_config_groups(s.listeners[0].tls, &n);
+    ck_assert_uint_eq(n, 5);
+    ck_assert(ids[0] == 0x001d && ids[1] == 0x0017 && ids[2] == 0x0018 && ids[3] == 0x0019 &&
+              ids[4] == 0x0100);
+    ck_assert_ptr_null(unitls_server_config_groups(s.listeners[1].tls, &n));
+    ck_assert_uint_eq(unitls_server_config_max_early_data(s.listeners[1].tls), 0);
+}
+END_TEST
+
+/* An unknown or repeated group and a non-zero max_early_data are errors at their values. */
+START_TEST(test_groups_and_early_data_bad_values)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    groups: [x25519, P-999, X25519]\n"
+                      "    max_early_data: 16384\n"
+                      LISTENER("api", "127.0.0.1:8444") "    groups: []\n",
+                      4);
+    assert_error(0, 9, 22, "groups: unknown group 'P-999'; expected one of x25519, x448, "
+                           "secp256r1");
+    assert_error(1, 9, 29, "groups: 'X25519' is listed twice; expected each once");
+    assert_error(2, 10, 21, "max_early_data: 16384; early data (0-RTT) is off in unitlsd, "
+                            "expected 0");
+    assert_error(3, 18, 13, "groups:");
+}
+END_TEST
+
 static Suite *settings_suite(void)
 {
     Suite *suite = suite_create("daemon_settings");
@@ -1301,6 +1415,9 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, test_tls_versions_refuse_legacy);
     tcase_add_test(tc, test_bad_protocols_and_ciphers);
     tcase_add_test(tc, test_bad_numbers);
+    tcase_add_test(tc, test_strict_sni_bad_value);
+    tcase_add_test(tc, test_groups);
+    tcase_add_test(tc, test_groups_and_early_data_bad_values);
     tcase_add_test(tc, test_client_auth_needs_trust_store);
     tcase_add_test(tc, test_stats_errors);
     tcase_add_test(tc, test_unknown_user);
@@ -1317,10 +1434,14 @@ static Suite *settings_suite(void)
     tc = tcase_create("tls");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_build_tls_full);
+    tcase_add_test(tc, test_strict_sni);
     tcase_add_test(tc, test_build_tls_equal_across_loads);
     tcase_add_test(tc, test_build_tls_certificate_errors);
     tcase_add_test(tc, test_build_tls_trust_store_error);
     tcase_add_test(tc, test_build_tls_chain_and_trust_store_errors);
+    tcase_add_test(tc, test_build_tls_client_crl);
+    tcase_add_loop_test(tc, test_build_tls_client_crl_errors, 0, 3);
+    tcase_add_test(tc, test_client_crl_needs_client_auth);
     tcase_add_test(tc, test_build_tls_listener_error);
     tcase_add_test(tc, test_build_tls_deferred_then_explained);
     tcase_add_test(tc, test_build_tls_deferred_missing_file);
