@@ -74,14 +74,16 @@ unitls_status unitls_buffer_shutdown(unitls_buffer *b)
     return b ? b->ops->shutdown(b) : UNITLS_ERR_INVALID;
 }
 
-/* A refused process_incoming is frequent under load: fill the last error without formatting. */
-static unitls_status incoming_full(unitls_buffer *b)
+unitls_status buffer_want(unitls_buffer *b, unitls_status status)
 {
-    static const char msg[] = "more incoming data is needed";
-    b->last_error.status = UNITLS_WANT_READ;
+    static const char read_msg[] = "more incoming data is needed";
+    static const char write_msg[] = "outgoing data must be drained first";
+    int reading = status == UNITLS_WANT_READ;
+    b->last_error.status = status;
     b->last_error.impl_code = 0;
-    memcpy(b->last_error.message, msg, sizeof msg);
-    return UNITLS_WANT_READ;
+    memcpy(b->last_error.message, reading ? read_msg : write_msg,
+           reading ? sizeof read_msg : sizeof write_msg);
+    return status;
 }
 
 unitls_status unitls_buffer_process_incoming(unitls_buffer *b, const void *data, size_t len)
@@ -93,7 +95,7 @@ unitls_status unitls_buffer_process_incoming(unitls_buffer *b, const void *data,
                          "process_incoming: the transport already reached EOF");
     unitls_status st = iostore_put(&b->io, data, len);
     if (st == UNITLS_WANT_READ)
-        return incoming_full(b);
+        return buffer_want(b, UNITLS_WANT_READ);
     if (st != UNITLS_OK)
         return error_set(&b->last_error, st, 0, "process_incoming: out of memory");
     if (!b->first_flight_done && len > 0)

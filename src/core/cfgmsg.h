@@ -43,10 +43,10 @@ enum cfgmsg {
 void cfgmsg_format(enum cfgmsg m, const char *desc, char *buf, size_t cap);
 /* "<the chain's key> does not match <its leaf>". */
 void cfgmsg_key_mismatch(const unitls_signing_chain *s, char *buf, size_t cap);
-/* "cipher suite NAME (0xXXXX) is not known to LIBRARY" (known 0) or "... cannot be used with
+/* "cipher suite NAME (0x1301) is not known to LIBRARY" (known 0) or "... cannot be used with
  * LIBRARY (its providers or build lack it)" (known 1). */
 void cfgmsg_cipher_suite(uint16_t id, int known, const char *library, char *buf, size_t cap);
-/* "group NAME (0xXXXX) cannot be used with LIBRARY (its providers or build lack it)". */
+/* "group NAME (0x0019) cannot be used with LIBRARY (its providers or build lack it)". */
 void cfgmsg_group(uint16_t id, const char *library, char *buf, size_t cap);
 /* "max early data N: unitls on LIBRARY does not support early data (0-RTT) yet; use 0". */
 void cfgmsg_early_data(uint32_t n, const char *library, char *buf, size_t cap);

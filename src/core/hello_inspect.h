@@ -91,10 +91,10 @@ const char *hello_version_name(uint16_t wire);
 const char *hello_version_words(uint16_t wire);
 /* The alert description's RFC name ("protocol_version"), NULL when unknown. */
 const char *hello_alert_name(unsigned description);
-/* The IANA name (unitls_cipher_suite_name, then a small table of legacy suites) or "0xXXXX"
- * written to buf (7 bytes). */
+/* The IANA name (unitls_cipher_suite_name, then a small table of legacy suites) or its id in
+ * hex ("0x00FF") written to buf (7 bytes). */
 const char *hello_suite_name(uint16_t id, char buf[7]);
-/* The group's IANA name ("x25519", "secp256r1") or "0xXXXX" written to buf. */
+/* The group's IANA name ("x25519", "secp256r1") or its id in hex ("0x0019") written to buf. */
 const char *hello_group_name(uint16_t id, char buf[7]);
 
 #endif

@@ -66,6 +66,10 @@ struct unitls_buffer {
     int first_flight_done;             /* the first flight is kept whole, or never will be */
 };
 
+/* Fills b's last error for WANT_READ or WANT_WRITE without formatting (these are frequent)
+ * and returns status. */
+unitls_status buffer_want(unitls_buffer *b, unitls_status status);
+
 /* Fills the base: takes a reference to the one context given and raises the SecurityWarning
  * for a connection from an insecure client configuration. Call before returning the buffer. */
 void buffer_base_init(unitls_buffer *b, const struct unitls_buffer_ops *ops,

@@ -115,6 +115,26 @@ static int out_make_room(struct iostore *io, size_t len)
 
 int iostore_out_prepare(struct iostore *io, size_t len) { return out_make_room(io, len); }
 
+int iostore_out_full(const struct iostore *io)
+{
+    return iostore_out_len(io) >= IOSTORE_OUTGOING_HIGH_WATER;
+}
+
+size_t iostore_write_chunk(const struct iostore *io, size_t len)
+{
+    size_t room = IOSTORE_OUTGOING_HIGH_WATER - iostore_out_len(io);
+    size_t chunk = len < room ? len : room;
+    if (chunk < IOSTORE_RECORD_PLAINTEXT_MAX)
+        chunk = len < IOSTORE_RECORD_PLAINTEXT_MAX ? len : IOSTORE_RECORD_PLAINTEXT_MAX;
+    return chunk;
+}
+
+int iostore_out_prepare_records(struct iostore *io, size_t chunk)
+{
+    size_t records = chunk / IOSTORE_RECORD_PLAINTEXT_MAX + 1;
+    return out_make_room(io, chunk + records * IOSTORE_RECORD_OVERHEAD_ROOM);
+}
+
 size_t iostore_take(struct iostore *io, void *dst, size_t cap)
 {
     size_t n = iostore_out_len(io);

@@ -50,6 +50,22 @@ unitls_status iostore_reserve(struct iostore *io, uint8_t **ptr, size_t *cap);
 /* Marks n reserved bytes as stored; UNITLS_ERR_INVALID when n exceeds the room. */
 unitls_status iostore_commit(struct iostore *io, size_t n);
 
+/* The largest plaintext of one record, and room for what a record adds to it (header,
+ * explicit nonce, tag, content type: with margin). */
+#define IOSTORE_RECORD_PLAINTEXT_MAX 16384u
+#define IOSTORE_RECORD_OVERHEAD_ROOM 64u
+
+/* 1 when the outgoing store holds IOSTORE_OUTGOING_HIGH_WATER bytes or more: a buffer then
+ * takes no plaintext (write says WANT_WRITE) until the caller drains it. */
+int iostore_out_full(const struct iostore *io);
+/* How much of len bytes of plaintext one write takes while the store is below the mark: at
+ * most what keeps the store near the mark, but at least a full record (or len when smaller),
+ * so records stay large. */
+size_t iostore_write_chunk(const struct iostore *io, size_t len);
+/* Makes room at once for chunk bytes of plaintext once they are records. -1 when out of
+ * memory. */
+int iostore_out_prepare_records(struct iostore *io, size_t chunk);
+
 /* Makes room for at least len more outgoing bytes in one allocation (so a large write does
  * not grow the store record by record). 0, or -1 when out of memory. */
 int iostore_out_prepare(struct iostore *io, size_t len);

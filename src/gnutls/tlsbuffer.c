@@ -12,8 +12,6 @@
 #include "tls_error.h"
 #include "tlsbuffer.h"
 
-#define MAX_PLAINTEXT_RECORD 16384u
-#define RECORD_OVERHEAD_ROOM 64u /* header, explicit nonce, tag, content type: with margin */
 #define RETRIES 64               /* warnings and refused renegotiations before giving up */
 
 static struct gtls_buffer *self(unitls_buffer *b) { return (struct gtls_buffer *)b; }
@@ -23,25 +21,12 @@ static const struct gtls_buffer *cself(const unitls_buffer *b)
     return (const struct gtls_buffer *)b;
 }
 
-/* WANT_READ and WANT_WRITE are frequent: fill the last error without formatting. */
-static unitls_status want(struct gtls_buffer *b, unitls_status status)
-{
-    static const char read_msg[] = "more incoming data is needed";
-    static const char write_msg[] = "outgoing data must be drained first";
-    const char *msg = status == UNITLS_WANT_READ ? read_msg : write_msg;
-    b->base.last_error.status = status;
-    b->base.last_error.impl_code = 0;
-    memcpy(b->base.last_error.message, msg,
-           status == UNITLS_WANT_READ ? sizeof read_msg : sizeof write_msg);
-    return status;
-}
-
 /* The outcome of a failed GnuTLS call; fatal outcomes stick to the buffer and are told to the
  * peer. */
 static unitls_status fail(struct gtls_buffer *b, int code, const char *what)
 {
     if (code == GNUTLS_E_AGAIN || code == GNUTLS_E_INTERRUPTED)
-        return want(b, UNITLS_WANT_READ);
+        return buffer_want(&b->base, UNITLS_WANT_READ);
     const struct iostore *io = &b->base.io;
     struct gtls_failure f = {b->session, code, io->eof, io->out_of_memory, b->verify_status};
     unitls_status st = gtls_error_from_call(&f, what, &b->base.last_error);
@@ -178,24 +163,11 @@ static unitls_status op_read(unitls_buffer *base, void *dst, size_t cap, size_t 
     return fail(b, (int)r, "read");
 }
 
-/* How much of len to take now (the store is below the high-water mark): at most what keeps
- * it near the mark, but at least a full record so records stay large. */
-static size_t write_chunk(const struct gtls_buffer *b, size_t len)
-{
-    size_t queued = iostore_out_len(&b->base.io);
-    size_t room = IOSTORE_OUTGOING_HIGH_WATER - queued;
-    size_t chunk = len < room ? len : room;
-    if (chunk < MAX_PLAINTEXT_RECORD)
-        chunk = len < MAX_PLAINTEXT_RECORD ? len : MAX_PLAINTEXT_RECORD;
-    return chunk;
-}
-
 /* Encrypts chunk bytes, record by record, into room reserved at once. */
 static unitls_status write_records(struct gtls_buffer *b, const uint8_t *src, size_t chunk,
                                    size_t *n)
 {
-    size_t records = chunk / MAX_PLAINTEXT_RECORD + 1;
-    if (iostore_out_prepare(&b->base.io, chunk + records * RECORD_OVERHEAD_ROOM) != 0)
+    if (iostore_out_prepare_records(&b->base.io, chunk) != 0)
         return error_set(&b->base.last_error, UNITLS_ERR_NOMEM, 0, "write: out of memory");
     size_t taken = 0;
     while (taken < chunk) {
@@ -226,13 +198,13 @@ static unitls_status op_write(unitls_buffer *base, const void *src, size_t len, 
         if (st != UNITLS_OK)
             return st;
     }
-    if (iostore_out_len(&b->base.io) >= IOSTORE_OUTGOING_HIGH_WATER)
-        return want(b, UNITLS_WANT_WRITE);
+    if (iostore_out_full(&b->base.io))
+        return buffer_want(&b->base, UNITLS_WANT_WRITE);
     if (len == 0) {
         *n = 0;
         return UNITLS_OK;
     }
-    return write_records(b, src, write_chunk(b, len), n);
+    return write_records(b, src, iostore_write_chunk(&b->base.io, len), n);
 }
 
 /* Once our close_notify is out, waits for the peer's. Application data the peer still sends

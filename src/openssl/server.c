@@ -8,6 +8,7 @@
 #include <unitls/insecure.h>
 
 #include "core/cfgmsg.h"
+#include "core/chain_match.h"
 #include "core/error.h"
 #include "core/tls_params.h"
 #include "iobio.h"
@@ -111,60 +112,6 @@ static int resolved_chain_share(const struct resolved_chain *c, struct resolved_
     return 1;
 }
 
-/* The index in prev of a chain equal to s, or -1. Chains are compared by content, which
- * unitls_signing_chain_hash summarises; the index is prev's chains sorted by that hash. */
-struct chain_index_entry {
-    uint64_t hash;
-    size_t pos; /* in prev */
-};
-
-struct chain_index {
-    struct chain_index_entry *e;
-    size_t n;
-};
-
-static int chain_index_cmp(const void *a, const void *b)
-{
-    const struct chain_index_entry *x = a, *y = b;
-    return x->hash < y->hash ? -1 : x->hash > y->hash;
-}
-
-static int chain_index_build(struct chain_index *ix, const struct server_state *prev)
-{
-    size_t n = prev->n_chains;
-    ix->n = n;
-    ix->e = malloc((n ? n : 1) * sizeof *ix->e);
-    if (!ix->e)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        ix->e[i].hash = unitls_signing_chain_hash(
-            unitls_server_config_certificate_chain(prev->config, i));
-        ix->e[i].pos = i;
-    }
-    qsort(ix->e, n, sizeof *ix->e, chain_index_cmp);
-    return 1;
-}
-
-static long chain_index_find(const struct chain_index *ix, const struct server_state *prev,
-                             const unitls_signing_chain *s)
-{
-    uint64_t h = unitls_signing_chain_hash(s);
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) { /* the first entry whose hash is >= h */
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->e[mid].hash < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < ix->n && ix->e[lo].hash == h; lo++) {
-        size_t i = ix->e[lo].pos;
-        if (unitls_signing_chain_equal(unitls_server_config_certificate_chain(prev->config, i), s))
-            return (long)i;
-    }
-    return -1;
-}
-
 /* Resolves every chain of cfg; with prev, a chain equal to one of prev's shares its objects
  * instead of being parsed again. */
 static unitls_status chains_resolve(struct server_state *st, const unitls_server_config *cfg,
@@ -174,15 +121,15 @@ static unitls_status chains_resolve(struct server_state *st, const unitls_server
     if (n == 0)
         return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
                          "server configuration: no certificate chain");
-    struct chain_index ix = {NULL, 0};
+    struct chain_match *match = NULL;
     st->chains = calloc(n, sizeof *st->chains);
     struct keydecoder *kd = keydecoder_new();
     unitls_status rc = UNITLS_OK;
-    if (!st->chains || !kd || (prev && !chain_index_build(&ix, prev)))
+    if (!st->chains || !kd || (prev && !(match = chain_match_new(prev->config))))
         rc = error_set(err, UNITLS_ERR_NOMEM, 0, "server chains: out of memory");
     for (size_t i = 0; rc == UNITLS_OK && i < n; i++) {
         const unitls_signing_chain *s = unitls_server_config_certificate_chain(cfg, i);
-        long same = prev ? chain_index_find(&ix, prev, s) : -1;
+        long same = match ? chain_match_find(match, s) : -1;
         if (same >= 0 && !resolved_chain_share(&prev->chains[same], &st->chains[i]))
             rc = error_set(err, UNITLS_ERR_NOMEM, 0, "server chains: out of memory");
         else if (same < 0)
@@ -190,7 +137,7 @@ static unitls_status chains_resolve(struct server_state *st, const unitls_server
         if (rc == UNITLS_OK)
             st->n_chains = i + 1;
     }
-    free(ix.e);
+    chain_match_free(match);
     keydecoder_free(kd);
     return rc == UNITLS_OK ? leafnames_table_build(st->chains, n, &st->sni, err) : rc;
 }

@@ -13,8 +13,6 @@
 #include "iobio.h"
 #include "tls_error.h"
 
-#define MAX_PLAINTEXT_RECORD 16384u
-#define RECORD_OVERHEAD_ROOM 64u /* header, explicit nonce, tag, content type: with margin */
 
 static struct tlsbuffer *self(unitls_buffer *b) { return (struct tlsbuffer *)b; }
 
@@ -23,25 +21,12 @@ static const struct tlsbuffer *cself(const unitls_buffer *b)
     return (const struct tlsbuffer *)b;
 }
 
-/* WANT_READ and WANT_WRITE are frequent: fill the last error without formatting. */
-static unitls_status want(struct tlsbuffer *b, unitls_status status)
-{
-    static const char read_msg[] = "more incoming data is needed";
-    static const char write_msg[] = "outgoing data must be drained first";
-    const char *msg = status == UNITLS_WANT_READ ? read_msg : write_msg;
-    b->base.last_error.status = status;
-    b->base.last_error.impl_code = 0;
-    memcpy(b->base.last_error.message, msg,
-           status == UNITLS_WANT_READ ? sizeof read_msg : sizeof write_msg);
-    return status;
-}
-
 /* The outcome of a failed SSL_* call; fatal outcomes stick to the buffer. */
 static unitls_status fail(struct tlsbuffer *b, int ret, const char *what)
 {
     if (SSL_get_error(b->ssl, ret) == SSL_ERROR_WANT_READ) {
         ERR_clear_error();
-        return want(b, UNITLS_WANT_READ);
+        return buffer_want(&b->base, UNITLS_WANT_READ);
     }
     const struct iostore *io = &b->base.io;
     unitls_status st = tls_error_from_call(b->ssl, ret, io->eof, io->out_of_memory, what,
@@ -109,20 +94,14 @@ static unitls_status op_write(unitls_buffer *base, const void *src, size_t len, 
         return b->fatal;
     if (b->shutdown_sent)
         return invalid(b, "write: the connection was shut down");
-    size_t queued = iostore_out_len(&b->base.io);
-    if (queued >= IOSTORE_OUTGOING_HIGH_WATER)
-        return want(b, UNITLS_WANT_WRITE);
+    if (iostore_out_full(&b->base.io))
+        return buffer_want(&b->base, UNITLS_WANT_WRITE);
     if (len == 0) {
         *n = 0;
         return UNITLS_OK;
     }
-    size_t room = IOSTORE_OUTGOING_HIGH_WATER - queued;
-    size_t chunk = len < room ? len : room;
-    if (chunk < MAX_PLAINTEXT_RECORD)
-        chunk = len < MAX_PLAINTEXT_RECORD ? len : MAX_PLAINTEXT_RECORD;
-    size_t records = chunk / MAX_PLAINTEXT_RECORD + 1;
-    if (SSL_is_init_finished(b->ssl) &&
-        iostore_out_prepare(&b->base.io, chunk + records * RECORD_OVERHEAD_ROOM) != 0)
+    size_t chunk = iostore_write_chunk(&b->base.io, len);
+    if (SSL_is_init_finished(b->ssl) && iostore_out_prepare_records(&b->base.io, chunk) != 0)
         return error_set(&b->base.last_error, UNITLS_ERR_NOMEM, 0, "write: out of memory");
     ERR_clear_error();
     size_t written = 0;
