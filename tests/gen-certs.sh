@@ -41,6 +41,15 @@
 #   client-ca-expired.crl.pem     CRL from client-ca, next update 2020-01-02 (expired)
 #   other-ca.crl.pem              empty CRL from other-ca (not issued by client-ca)
 #   crl.cnf, crl-db/              the `openssl ca` setup that makes the CRLs
+#
+#   OCSP (responses themselves are made by tests/tools/ocspmake when a test runs):
+#   ocsp.test.pem, .key, .der     server leaf from the intermediate, SAN DNS:ocsp.test, whose
+#                                 Authority Information Access names the OCSP responder
+#                                 http://127.0.0.1:8088/ocsp
+#   ocsp-responder.pem, .key      delegated responder: issued by the intermediate, extended key
+#                                 usage OCSPSigning (certificate alone)
+#   ocsp-responder-noeku.pem, .key  issued by the intermediate without OCSPSigning
+#   other-responder.pem, .key     OCSPSigning, but issued by other-ca
 set -eu
 
 if [ $# -ne 1 ]; then
@@ -87,6 +96,15 @@ ext_file() {
         printf '%s\n' "basicConstraints=critical,CA:FALSE" \
             "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" \
             "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" >"$1"
+        ;;
+    ocsp-signer)
+        printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+            "keyUsage=critical,digitalSignature" "extendedKeyUsage=OCSPSigning" \
+            "subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid" >"$1"
+        ;;
+    server-aia)
+        ext_file "$1" server "$3"
+        echo "authorityInfoAccess=OCSP;URI:http://127.0.0.1:8088/ocsp" >>"$1"
         ;;
     esac
 }
@@ -238,7 +256,24 @@ make_crls() {
     "$OPENSSL" ca -config crl.cnf -gencrl -out other-ca.crl.pem 2>/dev/null
 }
 
+# OCSP: a leaf naming its responder, and responder certificates (see the list above).
+make_ocsp() {
+    ec_key ocsp.test.key
+    sign ocsp.test intermediate server-aia "/O=unitls tests/CN=ocsp.test" "DNS:ocsp.test"
+    finish_leaf ocsp.test intermediate
+    ec_key ocsp-responder.key
+    sign ocsp-responder intermediate ocsp-signer "/O=unitls tests/CN=unitls test OCSP responder"
+    mv ocsp-responder.crt ocsp-responder.pem
+    ec_key ocsp-responder-noeku.key
+    sign ocsp-responder-noeku intermediate client "/O=unitls tests/CN=unitls test not a responder"
+    mv ocsp-responder-noeku.crt ocsp-responder-noeku.pem
+    ec_key other-responder.key
+    sign other-responder other-ca ocsp-signer "/O=unitls tests/CN=unitls test other responder"
+    mv other-responder.crt other-responder.pem
+}
+
 make_cas
 make_leaves
 make_expired
 make_crls
+make_ocsp

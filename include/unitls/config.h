@@ -90,8 +90,9 @@ UNITLS_API unitls_trust_store *unitls_client_config_trust_store(const unitls_cli
 UNITLS_API int unitls_client_config_session_resumption(const unitls_client_config *c);
 UNITLS_API int unitls_client_config_verification_disabled(const unitls_client_config *c);
 UNITLS_API int unitls_client_config_hostname_check_disabled(const unitls_client_config *c);
-/* 1 when verification or the hostname check is off, or legacy versions or the lowered
- * security level are allowed (see insecure.h). */
+/* 1 when the configuration was built from a builder insecure.h made or touched: verification
+ * or the hostname check off, legacy versions or the lowered security level allowed, or nothing
+ * turned off at all (see insecure.h). */
 UNITLS_API int unitls_client_config_is_insecure(const unitls_client_config *c);
 UNITLS_API int unitls_client_config_equal(const unitls_client_config *a,
                                           const unitls_client_config *b);

@@ -17,6 +17,7 @@
 #include <unitls/buffer.h>
 #include <unitls/socket.h>
 #include <unitls/warning.h>
+#include <unitls/ocsp.h>
 
 UNITLS_BEGIN_DECLS
 

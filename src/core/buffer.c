@@ -8,7 +8,9 @@
 #include "error.h"
 #include "explain.h"
 #include "impl.h"
+#include "ocsp_staple.h"
 #include "warning_internal.h"
+#include <unitls/insecure.h>
 
 void buffer_base_init(unitls_buffer *b, const struct unitls_buffer_ops *ops,
                       unitls_client_context *client_ctx, unitls_server_context *server_ctx)
@@ -20,8 +22,12 @@ void buffer_base_init(unitls_buffer *b, const struct unitls_buffer_ops *ops,
     b->first_flight = NULL;
     b->explanation = NULL;
     b->first_flight_done = 0;
+    b->ocsp = (struct buffer_ocsp){0, 0, UNITLS_OCSP_ABSENT, NULL};
     if (client_ctx && unitls_client_config_is_insecure(unitls_client_context_configuration(client_ctx)))
         warn_insecure("connection created", "its client configuration is insecure");
+    if (server_ctx &&
+        unitls_server_config_is_insecure(unitls_server_context_configuration(server_ctx)))
+        warn_insecure("connection created", "its server configuration is insecure");
 }
 
 static unitls_status invalid(unitls_buffer *b, const char *call)
@@ -256,6 +262,7 @@ void unitls_buffer_free(unitls_buffer *b)
     unitls_server_context *server_ctx = b->server_ctx;
     iostore_release(&b->io);
     explain_free(b);
+    buffer_ocsp_release(b);
     b->ops->free(b);
     unitls_client_context_unref(client_ctx);
     unitls_server_context_unref(server_ctx);

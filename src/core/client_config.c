@@ -14,6 +14,7 @@ struct client_options {
     int resumption;
     int verification_disabled;
     int hostname_check_disabled;
+    int insecure; /* made or touched by insecure.h: warns even if nothing is off */
 };
 
 struct unitls_client_config_builder {
@@ -110,6 +111,12 @@ unitls_status unitls_client_config_builder_set_session_resumption(unitls_client_
     return UNITLS_OK;
 }
 
+void client_config_builder_mark_insecure(unitls_client_config_builder *b)
+{
+    if (b)
+        b->options.insecure = 1;
+}
+
 unitls_status client_config_builder_disable_checks(unitls_client_config_builder *b,
                                                    int verification, int hostname)
 {
@@ -140,7 +147,9 @@ static const char *client_config_insecurity(const unitls_client_config *c)
         return "certificate verification is disabled";
     if (c->options.hostname_check_disabled)
         return "the hostname check is disabled";
-    return fields_insecure(&c->fields, &why) ? why : NULL;
+    if (fields_insecure(&c->fields, &why))
+        return why;
+    return c->options.insecure ? "made through insecure.h (no check is turned off)" : NULL;
 }
 
 static uint64_t client_config_compute_hash(const unitls_client_config *c)
@@ -148,6 +157,7 @@ static uint64_t client_config_compute_hash(const unitls_client_config *c)
     uint64_t h = hash_mix(fields_hash(&c->fields), unitls_signing_chain_hash(c->chain));
     h = hash_mix(h, (uint64_t)c->options.resumption);
     h = hash_mix(h, (uint64_t)c->options.verification_disabled);
+    h = hash_mix(h, (uint64_t)c->options.insecure);
     return hash_mix(h, (uint64_t)c->options.hostname_check_disabled);
 }
 

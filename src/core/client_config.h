@@ -4,6 +4,10 @@
 
 #include <unitls/config.h>
 
+/* Marks b as made or touched through insecure.h: what is built from it counts as insecure
+ * (and warns at every step) even when no switch turned anything off. */
+void client_config_builder_mark_insecure(unitls_client_config_builder *b);
+
 /* Turns off chain verification (which implies the hostname check) or only the hostname
  * check. */
 unitls_status client_config_builder_disable_checks(unitls_client_config_builder *b,

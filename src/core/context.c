@@ -5,7 +5,9 @@
 
 #include "error.h"
 #include "impl.h"
+#include "ocsp_staple.h"
 #include "warning_internal.h"
+#include <unitls/insecure.h>
 
 struct unitls_client_context {
     refcount refs;
@@ -19,6 +21,7 @@ struct unitls_server_context {
     const unitls_implementation *impl;
     unitls_server_config *config;
     void *state;
+    struct ocsp_slots *ocsp; /* the staples per chain; swapped while handshakes run */
 };
 
 unitls_client_context *unitls_client_context_new(const unitls_implementation *impl,
@@ -113,11 +116,17 @@ static unitls_server_context *server_context_build(const unitls_implementation *
                            ? impl->server_context_init_derived(ctx, &ctx->state, previous_state,
                                                                err)
                            : impl->server_context_init(ctx, &ctx->state, err);
+    if (st == UNITLS_OK && !(ctx->ocsp = ocsp_slots_new(impl, config, err))) {
+        impl->server_context_fini(ctx->state);
+        st = UNITLS_ERR_NOMEM;
+    }
     if (st != UNITLS_OK) {
         unitls_server_config_unref(ctx->config);
         free(ctx);
         return NULL;
     }
+    if (unitls_server_config_is_insecure(config))
+        warn_insecure("server context created", "its configuration is insecure");
     return ctx;
 }
 
@@ -148,8 +157,14 @@ void unitls_server_context_unref(unitls_server_context *ctx)
     if (!ctx || !refcount_dec(&ctx->refs))
         return;
     ctx->impl->server_context_fini(ctx->state);
+    ocsp_slots_free(ctx->ocsp);
     unitls_server_config_unref(ctx->config);
     free(ctx);
+}
+
+struct ocsp_slots *server_context_ocsp_slots(const unitls_server_context *ctx)
+{
+    return ctx->ocsp;
 }
 
 unitls_server_config *unitls_server_context_configuration(const unitls_server_context *ctx)

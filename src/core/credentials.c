@@ -4,19 +4,27 @@
  * The four public types share one representation (struct source): a kind, a path or id, and
  * the content with its SHA-256 once known. Buffers are digested at creation; files when a
  * configuration loads them (certificate_load() and friends return a new, loaded object so
- * the caller's unloaded object stays as it was). */
+ * the caller's unloaded object stays as it was).
+ *
+ * Every byte of material this file frees is wiped first (wipe_free), whatever its kind: a key
+ * file obviously, but also a certificate file that holds its key after the chain (one PEM for
+ * both), an id that carries a PKCS#11 PIN, and a file's bytes while it is read. Telling
+ * those apart would be a guess; clearing a certificate's bytes costs nothing next to reading
+ * them. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "config_fields.h"
 #include "error.h"
 #include "material.h"
 #include "refcount.h"
-#include "sha256.h"
 
 struct source {
     refcount refs;
@@ -29,8 +37,9 @@ struct source {
     size_t content_len;
     int has_digest;
     uint8_t digest[UNITLS_DIGEST_SIZE];
-    int secret;         /* wipe content on free */
 };
+
+_Static_assert(SHA256_DIGEST_SIZE == UNITLS_DIGEST_SIZE, "credential digests are SHA-256");
 
 struct unitls_certificate { struct source s; };
 struct unitls_private_key { struct source s; };
@@ -43,13 +52,19 @@ static void source_wipe(volatile uint8_t *p, size_t len)
         *p++ = 0;
 }
 
+/* The one way material is freed here (see the top of the file). */
+static void wipe_free(uint8_t *p, size_t len)
+{
+    if (p)
+        source_wipe(p, len);
+    free(p);
+}
+
 static void source_free(struct source *s)
 {
-    if (s->secret && s->content)
-        source_wipe(s->content, s->content_len);
-    free(s->content);
+    wipe_free(s->content, s->content_len);
+    wipe_free(s->id, s->id_len);
     free(s->path);
-    free(s->id);
     free(s);
 }
 
@@ -57,12 +72,15 @@ static void source_set_content(struct source *s, uint8_t *content, size_t len)
 {
     s->content = content;
     s->content_len = len;
-    sha256(content, len, s->digest);
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, content);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, s->digest);
+    source_wipe((volatile uint8_t *)&ctx, sizeof ctx); /* its block holds the content's tail */
     s->has_digest = 1;
 }
 
-static struct source *source_new(size_t size, const char *what, enum unitls_source kind,
-                                 int secret)
+static struct source *source_new(size_t size, const char *what, enum unitls_source kind)
 {
     struct source *s = calloc(1, size);
     if (!s)
@@ -70,18 +88,17 @@ static struct source *source_new(size_t size, const char *what, enum unitls_sour
     refcount_init(&s->refs);
     s->kind = kind;
     s->what = what;
-    s->secret = secret;
     return s;
 }
 
-static struct source *source_from_buffer(size_t size, const char *what, int secret,
+static struct source *source_from_buffer(size_t size, const char *what,
                                          const void *data, size_t len, unitls_error *err)
 {
     if (!data || len == 0) {
         error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s from buffer: the buffer is empty", what);
         return NULL;
     }
-    struct source *s = source_new(size, what, UNITLS_SOURCE_BUFFER, secret);
+    struct source *s = source_new(size, what, UNITLS_SOURCE_BUFFER);
     uint8_t *copy = malloc(len);
     if (!s || !copy) {
         free(s);
@@ -94,14 +111,14 @@ static struct source *source_from_buffer(size_t size, const char *what, int secr
     return s;
 }
 
-static struct source *source_from_file(size_t size, const char *what, int secret,
+static struct source *source_from_file(size_t size, const char *what,
                                        const char *path, unitls_error *err)
 {
     if (!path || !*path) {
         error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s from file: the path is empty", what);
         return NULL;
     }
-    struct source *s = source_new(size, what, UNITLS_SOURCE_FILE, secret);
+    struct source *s = source_new(size, what, UNITLS_SOURCE_FILE);
     if (!s || !(s->path = strdup(path))) {
         free(s);
         error_set(err, UNITLS_ERR_NOMEM, 0, "%s file %s: out of memory", what, path);
@@ -110,14 +127,14 @@ static struct source *source_from_file(size_t size, const char *what, int secret
     return s;
 }
 
-static struct source *source_from_id(size_t size, const char *what, int secret, const void *id,
+static struct source *source_from_id(size_t size, const char *what, const void *id,
                                      size_t len, unitls_error *err)
 {
     if (!id || len == 0) {
         error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s from id: the id is empty", what);
         return NULL;
     }
-    struct source *s = source_new(size, what, UNITLS_SOURCE_ID, secret);
+    struct source *s = source_new(size, what, UNITLS_SOURCE_ID);
     if (!s || !(s->id = malloc(len))) {
         free(s);
         error_set(err, UNITLS_ERR_NOMEM, 0, "%s from id: out of memory", what);
@@ -128,66 +145,109 @@ static struct source *source_from_id(size_t size, const char *what, int secret, 
     return s;
 }
 
-/* Reads a whole regular file. Fills err with the path and the OS reason on failure.
- * O_NONBLOCK: opening a FIFO would otherwise wait for a writer (and hang a daemon's reload);
- * with it the open returns and the regular-file check refuses the FIFO. */
-static int read_whole_file(const char *what, const char *path, uint8_t **out, size_t *out_len,
-                           unitls_error *err)
+/* Room for the first read when fstat gives no size (procfs and the like report 0). */
+#define READ_FIRST_CAP 1024u
+
+/* Doubles *cap, moving the len bytes read so far: allocating anew rather than realloc(), which
+ * could leave them behind in memory it frees unwiped. 0, or -1 with *buf untouched. */
+static int buffer_grow(uint8_t **buf, size_t *cap, size_t len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        int e = errno;
-        error_set(err, UNITLS_ERR_CONFIGURATION, e, "%s file %s: %s", what, path, strerror(e));
+    if (*cap > SIZE_MAX / 2)
         return -1;
-    }
-    struct stat st;
-    int stat_failed = fstat(fd, &st) != 0;
-    if (stat_failed || !S_ISREG(st.st_mode)) {
-        int e = stat_failed ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-        close(fd);
-        error_set(err, UNITLS_ERR_CONFIGURATION, e, "%s file %s: %s", what, path, strerror(e));
+    uint8_t *grown = malloc(*cap * 2);
+    if (!grown)
         return -1;
-    }
-    size_t cap = st.st_size > 0 ? (size_t)st.st_size : 4096;
+    memcpy(grown, *buf, len);
+    wipe_free(*buf, len);
+    *buf = grown;
+    *cap *= 2;
+    return 0;
+}
+
+/* Reads fd to its end into a new buffer. size is what fstat said (0: unknown); one byte more
+ * than that lets the end be seen without growing. 0, or an errno value with nothing kept. */
+static int read_to_end(int fd, size_t size, uint8_t **out, size_t *out_len)
+{
+    size_t cap = size > 0 && size < SIZE_MAX ? size + 1 : READ_FIRST_CAP;
     size_t len = 0;
     uint8_t *buf = malloc(cap);
+    int e = ENOMEM;
     while (buf) {
-        if (len == cap) {
-            uint8_t *grown = realloc(buf, cap * 2);
-            if (!grown)
-                break;
-            buf = grown;
-            cap *= 2;
-        }
+        if (len == cap && buffer_grow(&buf, &cap, len) != 0)
+            break;
         ssize_t got = read(fd, buf + len, cap - len);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            error_set(err, UNITLS_ERR_CONFIGURATION, e, "%s file %s: %s", what, path,
-                      strerror(e));
-            return -1;
-        }
-        if (got == 0) {
-            close(fd);
-            if (len == 0) {
-                free(buf);
-                error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s file %s: the file is empty",
-                          what, path);
-                return -1;
-            }
+        if (got > 0) {
+            len += (size_t)got;
+        } else if (got == 0) {
             *out = buf;
             *out_len = len;
             return 0;
+        } else if (errno != EINTR) {
+            e = errno;
+            break;
         }
-        len += (size_t)got;
     }
-    free(buf);
+    wipe_free(buf, len);
+    return e;
+}
+
+/* Opens path for reading if it is a regular file. The fd, or -1 with *reason set to why not.
+ * O_NONBLOCK: opening a FIFO would otherwise wait for a writer (and hang a daemon's reload);
+ * with it the open returns and the regular-file check refuses the FIFO. */
+static int open_regular(const char *path, off_t *size, const char **reason)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        *reason = strerror(errno);
+        return -1;
+    }
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (S_ISDIR(st.st_mode))
+        why = strerror(EISDIR);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    if (why) {
+        close(fd);
+        *reason = why;
+        return -1;
+    }
+    *size = st.st_size;
+    return fd;
+}
+
+/* Reads a whole regular file; every buffer it frees on the way (growing, failing) is wiped, as
+ * the file may be a private key. On failure err's message names the file and the reason (the
+ * OS's words for an errno); impl_code stays 0, as no TLS implementation is involved. */
+int read_whole_file(const char *what, const char *path, uint8_t **out, size_t *out_len,
+                    unitls_error *err)
+{
+    const char *reason = NULL;
+    off_t size = 0;
+    int fd = open_regular(path, &size, &reason);
+    if (fd < 0) {
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s file %s: %s", what, path, reason);
+        return -1;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int e = read_to_end(fd, size > 0 ? (size_t)size : 0, &buf, &len);
     close(fd);
-    error_set(err, UNITLS_ERR_NOMEM, 0, "%s file %s: out of memory", what, path);
-    return -1;
+    if (e != 0) {
+        error_set(err, e == ENOMEM ? UNITLS_ERR_NOMEM : UNITLS_ERR_CONFIGURATION, 0,
+                  "%s file %s: %s", what, path, e == ENOMEM ? "out of memory" : strerror(e));
+        return -1;
+    }
+    if (len == 0) {
+        wipe_free(buf, len);
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s file %s: the file is empty", what, path);
+        return -1;
+    }
+    *out = buf;
+    *out_len = len;
+    return 0;
 }
 
 /* A loaded copy of a file source; a new reference for any other kind. */
@@ -201,11 +261,9 @@ static struct source *source_load(struct source *s, size_t size, unitls_error *e
     size_t len;
     if (read_whole_file(s->what, s->path, &content, &len, err) != 0)
         return NULL;
-    struct source *loaded = source_from_file(size, s->what, s->secret, s->path, err);
+    struct source *loaded = source_from_file(size, s->what, s->path, err);
     if (!loaded) {
-        if (s->secret)
-            source_wipe(content, len);
-        free(content);
+        wipe_free(content, len);
         return NULL;
     }
     source_set_content(loaded, content, len);
@@ -286,18 +344,18 @@ unitls_certificate *unitls_certificate_from_buffer(const void *data, size_t len,
                                                    unitls_error *err)
 {
     return (unitls_certificate *)source_from_buffer(sizeof(unitls_certificate), "certificate",
-                                                    0, data, len, err);
+                                                    data, len, err);
 }
 
 unitls_certificate *unitls_certificate_from_file(const char *path, unitls_error *err)
 {
-    return (unitls_certificate *)source_from_file(sizeof(unitls_certificate), "certificate", 0,
+    return (unitls_certificate *)source_from_file(sizeof(unitls_certificate), "certificate",
                                                   path, err);
 }
 
 unitls_certificate *unitls_certificate_from_id(const void *id, size_t len, unitls_error *err)
 {
-    return (unitls_certificate *)source_from_id(sizeof(unitls_certificate), "certificate", 0,
+    return (unitls_certificate *)source_from_id(sizeof(unitls_certificate), "certificate",
                                                 id, len, err);
 }
 
@@ -327,18 +385,18 @@ unitls_private_key *unitls_private_key_from_buffer(const void *data, size_t len,
                                                    unitls_error *err)
 {
     return (unitls_private_key *)source_from_buffer(sizeof(unitls_private_key), "private key",
-                                                    1, data, len, err);
+                                                    data, len, err);
 }
 
 unitls_private_key *unitls_private_key_from_file(const char *path, unitls_error *err)
 {
-    return (unitls_private_key *)source_from_file(sizeof(unitls_private_key), "private key", 1,
+    return (unitls_private_key *)source_from_file(sizeof(unitls_private_key), "private key",
                                                   path, err);
 }
 
 unitls_private_key *unitls_private_key_from_id(const void *id, size_t len, unitls_error *err)
 {
-    return (unitls_private_key *)source_from_id(sizeof(unitls_private_key), "private key", 1,
+    return (unitls_private_key *)source_from_id(sizeof(unitls_private_key), "private key",
                                                 id, len, err);
 }
 
@@ -359,25 +417,25 @@ uint64_t private_key_hash(const unitls_private_key *k) { return source_hash(k ? 
 unitls_trust_store *unitls_trust_store_system(void)
 {
     return (unitls_trust_store *)source_new(sizeof(unitls_trust_store), "trust store",
-                                            UNITLS_SOURCE_SYSTEM, 0);
+                                            UNITLS_SOURCE_SYSTEM);
 }
 
 unitls_trust_store *unitls_trust_store_from_buffer(const void *data, size_t len,
                                                    unitls_error *err)
 {
     return (unitls_trust_store *)source_from_buffer(sizeof(unitls_trust_store), "trust store",
-                                                    0, data, len, err);
+                                                    data, len, err);
 }
 
 unitls_trust_store *unitls_trust_store_from_file(const char *path, unitls_error *err)
 {
-    return (unitls_trust_store *)source_from_file(sizeof(unitls_trust_store), "trust store", 0,
+    return (unitls_trust_store *)source_from_file(sizeof(unitls_trust_store), "trust store",
                                                   path, err);
 }
 
 unitls_trust_store *unitls_trust_store_from_id(const void *id, size_t len, unitls_error *err)
 {
-    return (unitls_trust_store *)source_from_id(sizeof(unitls_trust_store), "trust store", 0,
+    return (unitls_trust_store *)source_from_id(sizeof(unitls_trust_store), "trust store",
                                                 id, len, err);
 }
 
@@ -397,12 +455,12 @@ uint64_t trust_store_hash(const unitls_trust_store *t) { return source_hash(t ? 
 
 unitls_crl *unitls_crl_from_buffer(const void *data, size_t len, unitls_error *err)
 {
-    return (unitls_crl *)source_from_buffer(sizeof(unitls_crl), "CRL", 0, data, len, err);
+    return (unitls_crl *)source_from_buffer(sizeof(unitls_crl), "CRL", data, len, err);
 }
 
 unitls_crl *unitls_crl_from_file(const char *path, unitls_error *err)
 {
-    return (unitls_crl *)source_from_file(sizeof(unitls_crl), "CRL", 0, path, err);
+    return (unitls_crl *)source_from_file(sizeof(unitls_crl), "CRL", path, err);
 }
 
 const uint8_t *unitls_crl_content(const unitls_crl *c, size_t *len)

@@ -11,6 +11,8 @@
 #define HS_CLIENT_HELLO 1
 #define HS_SERVER_HELLO 2
 #define EXT_SERVER_NAME 0
+#define EXT_STATUS_REQUEST 5
+#define STATUS_TYPE_OCSP 1
 #define EXT_SUPPORTED_GROUPS 10
 #define EXT_SIGNATURE_ALGORITHMS 13
 #define EXT_ALPN 16
@@ -82,8 +84,16 @@ static void client_extension_take(struct hello_client *out, unsigned type, const
     case EXT_SUPPORTED_VERSIONS:
         inner_list(body, len, 1, &out->versions, &out->versions_len);
         break;
+    case EXT_STATUS_REQUEST: out->status_request = hello_status_request_ocsp(body, len); break;
     default: break;
     }
+}
+
+int hello_status_request_ocsp(const uint8_t *body, size_t len)
+{
+    /* CertificateStatusRequest (RFC 6066, section 8): status_type, then the ocsp request's
+     * responder_id_list and extensions, which a server may ignore. */
+    return len >= 1 && body[0] == STATUS_TYPE_OCSP;
 }
 
 /* Walks an extensions block; take is called for each (type, body). */

@@ -50,6 +50,7 @@ struct hello_client {
     size_t server_name_len;
     const uint8_t *alpn;     /* the protocol list (wire format, without its length), or NULL */
     size_t alpn_len;
+    int status_request;      /* status_request (5) asks for an OCSP staple */
 };
 
 struct hello_server {
@@ -66,6 +67,8 @@ struct hello_server {
  * HELLO_MALFORMED. */
 enum hello_result hello_client_parse_body(const uint8_t *msg, size_t len,
                                           struct hello_client *out);
+/* 1 when a status_request extension's body asks for OCSP (status_type ocsp), else 0. */
+int hello_status_request_ocsp(const uint8_t *body, size_t len);
 /* Reads the first bytes a server received. out is filled on HELLO_OK only. */
 enum hello_result hello_client_inspect(const uint8_t *p, size_t len, struct hello_client *out);
 /* Reads the first bytes a client received: HELLO_OK (a ServerHello), HELLO_ALERT, or why not.

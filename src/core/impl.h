@@ -52,6 +52,16 @@ struct unitls_buffer_ops {
     void (*free)(unitls_buffer *b);
 };
 
+struct ocsp_staple;
+
+/* A server buffer's OCSP stapling (ocsp_staple.h writes it). */
+struct buffer_ocsp {
+    int requested;                /* the ClientHello asked for a staple */
+    int stapled;                  /* and the chain's response was given to the TLS library */
+    enum unitls_ocsp_state state; /* the selected chain's verdict then; ABSENT before */
+    struct ocsp_staple *held;     /* what was stapled, referenced until the buffer is freed */
+};
+
 /* The base every implementation's buffer starts with. */
 struct unitls_buffer {
     const struct unitls_buffer_ops *ops;
@@ -64,6 +74,7 @@ struct unitls_buffer {
     struct first_flight *first_flight;
     struct handshake_explanation *explanation;
     int first_flight_done;             /* the first flight is kept whole, or never will be */
+    struct buffer_ocsp ocsp;
 };
 
 /* Fills b's last error for WANT_READ or WANT_WRITE without formatting (these are frequent)
@@ -71,7 +82,8 @@ struct unitls_buffer {
 unitls_status buffer_want(unitls_buffer *b, unitls_status status);
 
 /* Fills the base: takes a reference to the one context given and raises the SecurityWarning
- * for a connection from an insecure client configuration. Call before returning the buffer. */
+ * for a connection from an insecure client or server configuration. Call before returning the
+ * buffer. */
 void buffer_base_init(unitls_buffer *b, const struct unitls_buffer_ops *ops,
                       unitls_client_context *client_ctx, unitls_server_context *server_ctx);
 
@@ -105,6 +117,20 @@ struct unitls_implementation {
                                                  const void *previous_state, unitls_error *err);
     unitls_buffer *(*server_buffer_new)(unitls_server_context *ctx, void *state,
                                         unitls_error *err);
+
+    /* Optional (NULL: every response is INVALID, and no request is built). ocsp_check judges
+     * a DER OCSPResponse for chain's leaf (chain's files loaded) on everything but the time
+     * and writes the verdict to info, which arrives zeroed: ocsp_info_sound, or
+     * ocsp_info_refuse with the first problem found, in this order: unparsable, responder
+     * status, not basic, issuer not in the chain, for another certificate, signature and
+     * signer, certificate status, no nextUpdate (ocsp_internal.h). Called when a context is
+     * created and when a response is installed, from any thread. ocsp_request implements
+     * unitls_ocsp_request_build (the core has checked the arguments and loaded the chain). */
+    void (*ocsp_check)(const uint8_t *der, size_t len, const unitls_signing_chain *chain,
+                       struct unitls_ocsp_info *info);
+    unitls_status (*ocsp_request)(const unitls_signing_chain *chain, uint8_t *der, size_t cap,
+                                  size_t *der_len, char *url, size_t url_cap,
+                                  unitls_error *err);
 };
 
 /* The compiled-in implementations, NULL-terminated; the first is the default. Defined by the

@@ -6,6 +6,7 @@
 #include "config_fields.h"
 #include "error.h"
 #include "material.h"
+#include "ocsp_internal.h"
 #include "refcount.h"
 #include "server_config.h"
 #include "warning_internal.h"
@@ -18,11 +19,14 @@ struct server_options {
     unsigned session_tickets;
     uint32_t max_early_data; /* 0: early data (0-RTT) refused */
     int strict_sni; /* 1: refuse a name no chain covers, an absent one and a malformed one */
+    int client_verification_disabled; /* insecure.h: any client certificate is accepted */
+    int insecure; /* made or touched by insecure.h: warns even if nothing is off */
 };
 
 struct unitls_server_config_builder {
     struct config_fields fields;
     unitls_signing_chain **chains;
+    unitls_ocsp_response **ocsp; /* per chain; NULL: no staple */
     size_t n_chains;
     struct server_options options;
     unitls_crl *client_crl; /* NULL: no revocation check */
@@ -32,6 +36,7 @@ struct unitls_server_config {
     refcount refs;
     struct config_fields fields;
     unitls_signing_chain **chains; /* loaded snapshots */
+    unitls_ocsp_response **ocsp;   /* per chain, loaded snapshots; NULL: no staple */
     size_t n_chains;
     struct server_options options;
     unitls_crl *client_crl; /* loaded snapshot */
@@ -53,11 +58,19 @@ static void chains_free(unitls_signing_chain **chains, size_t n)
     free(chains);
 }
 
+static void ocsp_free(unitls_ocsp_response **ocsp, size_t n)
+{
+    for (size_t i = 0; ocsp && i < n; i++)
+        unitls_ocsp_response_unref(ocsp[i]);
+    free(ocsp);
+}
+
 void unitls_server_config_builder_free(unitls_server_config_builder *b)
 {
     if (!b)
         return;
     fields_free(&b->fields);
+    ocsp_free(b->ocsp, b->n_chains);
     chains_free(b->chains, b->n_chains);
     unitls_crl_unref(b->client_crl);
     free(b);
@@ -71,10 +84,31 @@ unitls_status unitls_server_config_builder_add_certificate_chain(unitls_server_c
     if (!chain)
         return fields_fail(&b->fields, UNITLS_ERR_INVALID, "certificate chain: NULL chain");
     unitls_signing_chain **grown = realloc(b->chains, (b->n_chains + 1) * sizeof *grown);
-    if (!grown)
+    if (grown)
+        b->chains = grown;
+    unitls_ocsp_response **ocsp_grown = realloc(b->ocsp, (b->n_chains + 1) * sizeof *ocsp_grown);
+    if (ocsp_grown)
+        b->ocsp = ocsp_grown;
+    if (!grown || !ocsp_grown)
         return fields_fail(&b->fields, UNITLS_ERR_NOMEM, "certificate chain: out of memory");
+    b->ocsp[b->n_chains] = NULL;
     grown[b->n_chains++] = unitls_signing_chain_ref(chain);
-    b->chains = grown;
+    return UNITLS_OK;
+}
+
+unitls_status unitls_server_config_builder_set_ocsp_response(unitls_server_config_builder *b,
+                                                             size_t chain_index,
+                                                             unitls_ocsp_response *r)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    if (chain_index >= b->n_chains)
+        return fields_fail(&b->fields, UNITLS_ERR_INVALID,
+                           "OCSP response: no certificate chain %zu (%zu added so far)",
+                           chain_index, b->n_chains);
+    unitls_ocsp_response *old = b->ocsp[chain_index];
+    b->ocsp[chain_index] = unitls_ocsp_response_ref(r);
+    unitls_ocsp_response_unref(old);
     return UNITLS_OK;
 }
 
@@ -192,31 +226,66 @@ unitls_status server_config_builder_legacy(unitls_server_config_builder *b, int 
                     : fields_lower_security(&b->fields);
 }
 
+void server_config_builder_mark_insecure(unitls_server_config_builder *b)
+{
+    if (b)
+        b->options.insecure = 1;
+}
+
+unitls_status server_config_builder_disable_client_verification(unitls_server_config_builder *b)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    b->options.client_verification_disabled = 1;
+    return UNITLS_OK;
+}
+
+/* Why c is insecure, for its warnings; NULL when it is not. */
+static const char *server_config_insecurity(const unitls_server_config *c)
+{
+    const char *why = NULL;
+    if (c->options.client_verification_disabled)
+        return "client certificates are not verified";
+    if (fields_insecure(&c->fields, &why))
+        return why;
+    return c->options.insecure ? "made through insecure.h (no check is turned off)" : NULL;
+}
+
 static uint64_t server_config_compute_hash(const unitls_server_config *c)
 {
     uint64_t h = fields_hash(&c->fields);
-    for (size_t i = 0; i < c->n_chains; i++)
+    for (size_t i = 0; i < c->n_chains; i++) {
         h = hash_mix(h, unitls_signing_chain_hash(c->chains[i]));
+        h = hash_mix(h, ocsp_response_hash(c->ocsp[i]));
+    }
     h = hash_mix(h, (uint64_t)c->options.client_auth);
     h = hash_mix(h, c->options.max_early_data);
     h = hash_mix(h, crl_hash(c->client_crl));
     h = hash_mix(h, (uint64_t)c->options.strict_sni);
+    h = hash_mix(h, (uint64_t)c->options.client_verification_disabled);
+    h = hash_mix(h, (uint64_t)c->options.insecure);
     return hash_mix(h, c->options.session_tickets);
 }
 
-/* Loads every chain's files into the configuration's own snapshot. */
+/* Loads every chain's files and OCSP response into the configuration's own snapshot. */
 static unitls_status server_config_load_chains(unitls_server_config *c,
                                                const unitls_server_config_builder *b,
                                                unitls_error *err)
 {
     c->chains = calloc(b->n_chains, sizeof *c->chains);
-    if (!c->chains)
+    c->ocsp = calloc(b->n_chains, sizeof *c->ocsp);
+    if (!c->chains || !c->ocsp)
         return error_set(err, UNITLS_ERR_NOMEM, 0, "server configuration: out of memory");
     for (; c->n_chains < b->n_chains; c->n_chains++) {
-        unitls_signing_chain *loaded = signing_chain_load(b->chains[c->n_chains], err);
+        size_t i = c->n_chains;
+        unitls_signing_chain *loaded = signing_chain_load(b->chains[i], err);
         if (!loaded)
             return err ? err->status : UNITLS_ERR_CONFIGURATION;
-        c->chains[c->n_chains] = loaded;
+        c->chains[i] = loaded;
+        if (b->ocsp[i] && !(c->ocsp[i] = ocsp_response_load(b->ocsp[i], err))) {
+            c->n_chains++; /* the chain is in: freed with the configuration */
+            return err ? err->status : UNITLS_ERR_CONFIGURATION;
+        }
     }
     return UNITLS_OK;
 }
@@ -233,6 +302,13 @@ unitls_server_config *unitls_server_config_builder_build(const unitls_server_con
                   "server configuration: no certificate chain; a server needs at least one");
         return NULL;
     }
+    if (b->client_crl && b->options.client_verification_disabled) {
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                  "server configuration: a client CRL is set but client-certificate "
+                  "verification is disabled (insecure.h), so the CRL would never be "
+                  "consulted; drop one of the two");
+        return NULL;
+    }
     unitls_server_config *c = calloc(1, sizeof *c);
     if (!c) {
         error_set(err, UNITLS_ERR_NOMEM, 0, "server configuration: out of memory");
@@ -247,8 +323,8 @@ unitls_server_config *unitls_server_config_builder_build(const unitls_server_con
         return NULL;
     }
     c->hash = server_config_compute_hash(c);
-    const char *why = NULL;
-    if (fields_insecure(&c->fields, &why))
+    const char *why = server_config_insecurity(c);
+    if (why)
         warn_insecure("server configuration built", why);
     return c;
 }
@@ -265,6 +341,7 @@ void unitls_server_config_unref(unitls_server_config *c)
     if (!c || !refcount_dec(&c->refs))
         return;
     fields_free(&c->fields);
+    ocsp_free(c->ocsp, c->n_chains);
     chains_free(c->chains, c->n_chains);
     unitls_crl_unref(c->client_crl);
     free(c);
@@ -279,6 +356,12 @@ unitls_signing_chain *unitls_server_config_certificate_chain(const unitls_server
                                                              size_t i)
 {
     return (c && i < c->n_chains) ? c->chains[i] : NULL;
+}
+
+unitls_ocsp_response *unitls_server_config_ocsp_response(const unitls_server_config *c,
+                                                         size_t chain_index)
+{
+    return (c && chain_index < c->n_chains) ? c->ocsp[chain_index] : NULL;
 }
 
 const uint16_t *unitls_server_config_ciphers(const unitls_server_config *c, size_t *n)
@@ -346,7 +429,8 @@ int unitls_server_config_equal(const unitls_server_config *a, const unitls_serve
         !fields_equal(&a->fields, &b->fields))
         return 0;
     for (size_t i = 0; i < a->n_chains; i++)
-        if (!unitls_signing_chain_equal(a->chains[i], b->chains[i]))
+        if (!unitls_signing_chain_equal(a->chains[i], b->chains[i]) ||
+            !unitls_ocsp_response_equal(a->ocsp[i], b->ocsp[i]))
             return 0;
     return 1;
 }
@@ -360,6 +444,10 @@ int unitls_server_config_security_level_lowered(const unitls_server_config *c)
 
 int unitls_server_config_is_insecure(const unitls_server_config *c)
 {
-    const char *why = NULL;
-    return c && fields_insecure(&c->fields, &why);
+    return c && server_config_insecurity(c) != NULL;
+}
+
+int unitls_server_config_client_verification_disabled(const unitls_server_config *c)
+{
+    return c ? c->options.client_verification_disabled : 0;
 }

@@ -1,9 +1,9 @@
 /* unitls_socket: PEP 748's TLSSocket, built once in the core on top of unitls_buffer and a
- * blocking POSIX socket, so every implementation gets it without writing socket code.
- *
- * Bytes move with the buffer's zero-copy calls: recv() lands in the buffer's incoming store,
- * send() goes straight out of its outgoing store. */
+ * POSIX socket, so every implementation gets it without writing socket code. This file owns
+ * the object: making, accepting, closing and describing sockets; socket_io.c moves the bytes,
+ * blocking or not as the descriptor is. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,16 +15,14 @@
 
 #include "error.h"
 #include "impl.h"
+#include "socket_io.h"
 
 struct unitls_socket {
-    int fd;
+    struct socket_io io;               /* fd -1 and buffer NULL once closed */
+    int listening;                     /* made by _listen: accepts, never carries TLS */
     unitls_client_context *client_ctx; /* referenced; one of the two */
     unitls_server_context *server_ctx;
-    unitls_buffer *buffer;             /* NULL on a listening socket */
-    int eof_seen;                      /* the TCP stream has ended */
 };
-
-typedef unitls_status (*buffer_step)(unitls_buffer *b, void *arg);
 
 static unitls_socket *socket_wrap(int fd, unitls_client_context *cctx,
                                   unitls_server_context *sctx, unitls_buffer *buffer)
@@ -32,10 +30,11 @@ static unitls_socket *socket_wrap(int fd, unitls_client_context *cctx,
     unitls_socket *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->fd = fd;
+    s->io.fd = fd;
+    s->io.buffer = buffer;
+    s->listening = buffer == NULL;
     s->client_ctx = unitls_client_context_ref(cctx);
     s->server_ctx = unitls_server_context_ref(sctx);
-    s->buffer = buffer;
     return s;
 }
 
@@ -44,106 +43,14 @@ static unitls_status os_error(unitls_error *err, const char *what, int e)
     return error_set(err, UNITLS_ERR_IO, e, "%s: %s", what, strerror(e));
 }
 
-/* Sends everything the buffer has queued for the network. */
-static unitls_status socket_flush(unitls_socket *s, unitls_error *err)
+/* The check every call on a connection starts with: NULL when it may go on, else why not. */
+static const char *not_connected(const unitls_socket *s)
 {
-    const uint8_t *p;
-    size_t len;
-    while (unitls_buffer_outgoing_peek(s->buffer, &p, &len) == UNITLS_OK && len > 0) {
-        ssize_t sent = send(s->fd, p, len, MSG_NOSIGNAL);
-        if (sent < 0 && errno == EINTR)
-            continue;
-        if (sent < 0)
-            return os_error(err, "send", errno);
-        unitls_buffer_outgoing_consume(s->buffer, (size_t)sent);
-    }
-    return UNITLS_OK;
-}
-
-/* Receives what the socket has into the buffer's incoming store (blocking for at least one
- * byte), or tells the buffer the stream ended. */
-static unitls_status socket_fill(unitls_socket *s, unitls_error *err)
-{
-    if (s->eof_seen)
-        return error_set(err, UNITLS_ERR_IO, 0, "recv: the connection ended");
-    uint8_t *space;
-    size_t cap;
-    unitls_status st = unitls_buffer_incoming_reserve(s->buffer, &space, &cap);
-    if (st != UNITLS_OK || cap == 0)
-        return error_set(err, UNITLS_ERR_TLS, 0, "recv: the TLS buffer has no room");
-    for (;;) {
-        ssize_t got = recv(s->fd, space, cap, 0);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return os_error(err, "recv", errno);
-        if (got == 0) {
-            s->eof_seen = 1;
-            return unitls_buffer_process_incoming_eof(s->buffer);
-        }
-        return unitls_buffer_incoming_commit(s->buffer, (size_t)got);
-    }
-}
-
-/* Runs one buffer operation to completion over the blocking socket: flush what it queued,
- * feed it what it waits for, repeat. Each pass either moves bytes or ends; the peer's EOF
- * ends it. */
-static unitls_status socket_drive(unitls_socket *s, buffer_step step, void *arg,
-                                  unitls_error *err)
-{
-    for (;;) {
-        unitls_status st = step(s->buffer, arg);
-        unitls_status io = socket_flush(s, err);
-        if (io != UNITLS_OK)
-            return io;
-        if (st == UNITLS_WANT_WRITE)
-            continue;
-        if (st != UNITLS_WANT_READ) {
-            if (st != UNITLS_OK)
-                error_copy(err, unitls_buffer_last_error(s->buffer));
-            return st;
-        }
-        io = socket_fill(s, err);
-        if (io != UNITLS_OK)
-            return io;
-    }
-}
-
-static unitls_status step_handshake(unitls_buffer *b, void *arg)
-{
-    (void)arg;
-    return unitls_buffer_do_handshake(b);
-}
-
-struct io_args {
-    void *data;
-    size_t len;
-    size_t done;
-};
-
-static unitls_status step_read(unitls_buffer *b, void *arg)
-{
-    struct io_args *a = arg;
-    return unitls_buffer_read(b, a->data, a->len, &a->done);
-}
-
-static unitls_status step_write(unitls_buffer *b, void *arg)
-{
-    struct io_args *a = arg;
-    size_t n = 0;
-    unitls_status st = UNITLS_OK;
-    while (st == UNITLS_OK && a->done < a->len) {
-        st = unitls_buffer_write(b, (const uint8_t *)a->data + a->done, a->len - a->done, &n);
-        if (st == UNITLS_OK)
-            a->done += n;
-    }
-    return st;
-}
-
-static unitls_status step_shutdown(unitls_buffer *b, void *arg)
-{
-    (void)arg;
-    return unitls_buffer_shutdown(b);
+    if (s->listening)
+        return "a listening socket carries no TLS (accept a connection first)";
+    if (s->io.fd < 0)
+        return "the socket is closed";
+    return NULL;
 }
 
 /* Connects a TCP socket to the first address of host:port that answers. */
@@ -199,7 +106,7 @@ unitls_socket *unitls_client_context_connect(unitls_client_context *ctx, const c
         close(fd);
         return NULL;
     }
-    if (socket_drive(s, step_handshake, NULL, err) != UNITLS_OK) {
+    if (socket_io_handshake(&s->io, err) != UNITLS_OK) {
         unitls_socket_free(s);
         return NULL;
     }
@@ -241,9 +148,9 @@ unitls_socket *unitls_server_context_listen(unitls_server_context *ctx, const ch
 
 unitls_status unitls_socket_listen(unitls_socket *s, int backlog, unitls_error *err)
 {
-    if (!s || s->buffer || s->fd < 0)
-        return error_set(err, UNITLS_ERR_INVALID, 0, "listen: not a listening socket");
-    if (listen(s->fd, backlog) != 0)
+    if (!s || !s->listening || s->io.fd < 0)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "listen: not an open listening socket");
+    if (listen(s->io.fd, backlog) != 0)
         return os_error(err, "listen", errno);
     return UNITLS_OK;
 }
@@ -259,30 +166,49 @@ static unitls_status address_of(const struct sockaddr_storage *ss, socklen_t len
     return UNITLS_OK;
 }
 
+/* accept(2) with the listener's mode passed on; -1 with err filled (WANT_READ when a
+ * non-blocking listener has no connection waiting). */
+static int tcp_accept(int listener_fd, int nonblocking, struct sockaddr_storage *ss,
+                      socklen_t *len, unitls_error *err)
+{
+    int flags = SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0);
+    int fd;
+    socklen_t cap = *len;
+    while ((fd = accept4(listener_fd, (struct sockaddr *)ss, len, flags)) < 0 && errno == EINTR)
+        *len = cap;
+    if (fd >= 0)
+        return fd;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && nonblocking)
+        error_set(err, UNITLS_WANT_READ, 0, "accept: no connection is waiting (non-blocking)");
+    else
+        os_error(err, "accept", errno);
+    return -1;
+}
+
 unitls_socket *unitls_socket_accept(unitls_socket *s, unitls_address *peer, unitls_error *err)
 {
-    if (!s || s->buffer || !s->server_ctx) {
-        error_set(err, UNITLS_ERR_INVALID, 0, "accept: not a listening socket");
+    if (!s || !s->listening || !s->server_ctx || s->io.fd < 0) {
+        error_set(err, UNITLS_ERR_INVALID, 0, "accept: not an open listening socket");
         return NULL;
     }
+    int nonblocking = socket_io_nonblocking(s->io.fd);
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    int fd;
-    while ((fd = accept4(s->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC)) < 0 && errno == EINTR)
-        len = sizeof ss;
-    if (fd < 0) {
-        os_error(err, "accept", errno);
+    int fd = tcp_accept(s->io.fd, nonblocking, &ss, &len, err);
+    if (fd < 0)
         return NULL;
-    }
     tcp_nodelay(fd);
     unitls_buffer *b = unitls_server_context_create_buffer(s->server_ctx, err);
     unitls_socket *conn = b ? socket_wrap(fd, NULL, s->server_ctx, b) : NULL;
     if (!conn) {
+        if (b)
+            error_set(err, UNITLS_ERR_NOMEM, 0, "accept: out of memory");
         unitls_buffer_free(b);
         close(fd);
         return NULL;
     }
-    if (socket_drive(conn, step_handshake, NULL, err) != UNITLS_OK) {
+    /* A non-blocking caller runs the handshake in its own loop (unitls_socket_do_handshake). */
+    if (!nonblocking && socket_io_handshake(&conn->io, err) != UNITLS_OK) {
         unitls_socket_free(conn);
         return NULL;
     }
@@ -291,56 +217,97 @@ unitls_socket *unitls_socket_accept(unitls_socket *s, unitls_address *peer, unit
     return conn;
 }
 
+unitls_status unitls_socket_set_blocking(unitls_socket *s, int blocking, unitls_error *err)
+{
+    if (!s || s->io.fd < 0)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "set_blocking: no open socket");
+    int flags = fcntl(s->io.fd, F_GETFL);
+    if (flags < 0)
+        return os_error(err, "set_blocking: F_GETFL", errno);
+    flags = blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
+    if (fcntl(s->io.fd, F_SETFL, flags) != 0)
+        return os_error(err, "set_blocking: F_SETFL", errno);
+    return UNITLS_OK;
+}
+
+int unitls_socket_is_blocking(const unitls_socket *s)
+{
+    return s && s->io.fd >= 0 && !socket_io_nonblocking(s->io.fd);
+}
+
+unitls_status unitls_socket_do_handshake(unitls_socket *s, unitls_error *err)
+{
+    if (!s)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "handshake: no socket");
+    const char *why = not_connected(s);
+    if (why)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "handshake: %s", why);
+    return socket_io_handshake(&s->io, err);
+}
+
 unitls_status unitls_socket_recv(unitls_socket *s, void *dst, size_t cap, size_t *n,
                                  unitls_error *err)
 {
-    if (!s || !s->buffer || !n || (!dst && cap > 0))
+    if (!s || !n || (!dst && cap > 0))
         return error_set(err, UNITLS_ERR_INVALID, 0, "recv: bad arguments");
-    struct io_args a = {dst, cap, 0};
-    unitls_status st = socket_drive(s, step_read, &a, err);
-    if (st == UNITLS_OK)
-        *n = a.done;
-    return st;
+    const char *why = not_connected(s);
+    if (why)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "recv: %s", why);
+    return socket_io_recv(&s->io, dst, cap, n, err);
 }
 
 unitls_status unitls_socket_send(unitls_socket *s, const void *src, size_t len, size_t *n,
                                  unitls_error *err)
 {
-    if (!s || !s->buffer || !n || (!src && len > 0))
+    if (!s || !n || (!src && len > 0))
         return error_set(err, UNITLS_ERR_INVALID, 0, "send: bad arguments");
-    struct io_args a = {(void *)(uintptr_t)src, len, 0};
-    unitls_status st = socket_drive(s, step_write, &a, err);
-    *n = a.done;
-    return st;
+    *n = 0;
+    const char *why = not_connected(s);
+    if (why)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "send: %s", why);
+    return socket_io_send(&s->io, src, len, n, err);
 }
 
-/* Reads and drops application data until the peer's close_notify (or the stream's end). */
-static unitls_status socket_await_close_notify(unitls_socket *s, unitls_error *err)
+unitls_status unitls_socket_flush(unitls_socket *s, unitls_error *err)
 {
-    uint8_t sink[4096];
-    for (;;) {
-        struct io_args a = {sink, sizeof sink, 0};
-        unitls_status st = socket_drive(s, step_read, &a, err);
-        if (st != UNITLS_OK || a.done == 0)
-            return st;
-    }
+    if (!s)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "flush: no socket");
+    const char *why = not_connected(s);
+    if (why)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "flush: %s", why);
+    return socket_io_flush(&s->io, err);
+}
+
+/* Releases the descriptor and the connection's TLS state (its keys are wiped as the buffer is
+ * freed): from here the socket reports no cipher, version, protocol or descriptor. */
+static void socket_release(unitls_socket *s)
+{
+    if (s->io.fd >= 0)
+        close(s->io.fd);
+    s->io.fd = -1;
+    unitls_buffer_free(s->io.buffer);
+    s->io.buffer = NULL;
 }
 
 unitls_status unitls_socket_close(unitls_socket *s, int force, unitls_error *err)
 {
     if (!s)
         return error_set(err, UNITLS_ERR_INVALID, 0, "close: no socket");
-    unitls_status st = UNITLS_OK;
-    if (s->buffer && s->fd >= 0) {
-        st = socket_drive(s, step_shutdown, NULL, err);
-        if (st == UNITLS_WANT_READ)
-            st = UNITLS_OK;
-        if (!force && st == UNITLS_OK && !s->eof_seen)
-            st = socket_await_close_notify(s, err);
+    if (s->io.fd < 0)
+        return UNITLS_OK;
+    if (s->listening || !unitls_buffer_handshake_done(s->io.buffer)) {
+        /* No TLS session, so no close_notify exchange to run. */
+        socket_release(s);
+        return UNITLS_OK;
     }
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
+    if (force) {
+        socket_io_shutdown_now(&s->io);
+        socket_release(s);
+        return UNITLS_OK;
+    }
+    unitls_status st = socket_io_shutdown(&s->io, err);
+    if (st == UNITLS_OK)
+        socket_release(s);
     return st;
 }
 
@@ -348,7 +315,7 @@ unitls_status unitls_socket_getsockname(const unitls_socket *s, unitls_address *
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    if (!s || !out || s->fd < 0 || getsockname(s->fd, (struct sockaddr *)&ss, &len) != 0)
+    if (!s || !out || s->io.fd < 0 || getsockname(s->io.fd, (struct sockaddr *)&ss, &len) != 0)
         return UNITLS_ERR_INVALID;
     return address_of(&ss, len, out);
 }
@@ -357,14 +324,15 @@ unitls_status unitls_socket_getpeername(const unitls_socket *s, unitls_address *
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    if (!s || !out || s->fd < 0 || getpeername(s->fd, (struct sockaddr *)&ss, &len) != 0)
+    if (!s || !out || s->io.fd < 0 || getpeername(s->io.fd, (struct sockaddr *)&ss, &len) != 0)
         return UNITLS_ERR_INVALID;
     return address_of(&ss, len, out);
 }
 
 unitls_status unitls_socket_getpeercert(unitls_socket *s, const uint8_t **der, size_t *len)
 {
-    return s ? unitls_buffer_getpeercert(s->buffer, der, len) : UNITLS_ERR_INVALID;
+    return s && s->io.buffer ? unitls_buffer_getpeercert(s->io.buffer, der, len)
+                             : UNITLS_ERR_INVALID;
 }
 
 unitls_client_context *unitls_socket_client_context(const unitls_socket *s)
@@ -379,31 +347,31 @@ unitls_server_context *unitls_socket_server_context(const unitls_socket *s)
 
 uint16_t unitls_socket_cipher(const unitls_socket *s)
 {
-    return s ? unitls_buffer_cipher(s->buffer) : 0;
+    return s && s->io.buffer ? unitls_buffer_cipher(s->io.buffer) : 0;
 }
 
 unitls_status unitls_socket_negotiated_protocol(const unitls_socket *s, const uint8_t **p,
                                                 size_t *len)
 {
-    return s ? unitls_buffer_negotiated_protocol(s->buffer, p, len) : UNITLS_ERR_INVALID;
+    return s && s->io.buffer ? unitls_buffer_negotiated_protocol(s->io.buffer, p, len)
+                             : UNITLS_ERR_INVALID;
 }
 
 enum unitls_tls_version unitls_socket_negotiated_tls_version(const unitls_socket *s)
 {
-    return s ? unitls_buffer_negotiated_tls_version(s->buffer) : UNITLS_TLS_VERSION_UNSET;
+    return s && s->io.buffer ? unitls_buffer_negotiated_tls_version(s->io.buffer)
+                             : UNITLS_TLS_VERSION_UNSET;
 }
 
-unitls_buffer *unitls_socket_buffer(const unitls_socket *s) { return s ? s->buffer : NULL; }
+unitls_buffer *unitls_socket_buffer(const unitls_socket *s) { return s ? s->io.buffer : NULL; }
 
-int unitls_socket_fileno(const unitls_socket *s) { return s ? s->fd : -1; }
+int unitls_socket_fileno(const unitls_socket *s) { return s ? s->io.fd : -1; }
 
 void unitls_socket_free(unitls_socket *s)
 {
     if (!s)
         return;
-    if (s->fd >= 0)
-        close(s->fd);
-    unitls_buffer_free(s->buffer);
+    socket_release(s);
     unitls_client_context_unref(s->client_ctx);
     unitls_server_context_unref(s->server_ctx);
     free(s);

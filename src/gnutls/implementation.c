@@ -1,6 +1,7 @@
 /* The GnuTLS implementation's table: what it accepts, and where each entry point lives. */
 #include "client.h"
 #include "gnutls_impl.h"
+#include "ocsp_impl.h"
 #include "server.h"
 
 #define ALL_SOURCES (UNITLS_SOURCE_BUFFER | UNITLS_SOURCE_FILE | UNITLS_SOURCE_ID)
@@ -28,4 +29,6 @@ const unitls_implementation gtls_implementation = {
     .server_context_fini = gtls_server_context_fini,
     .server_context_init_derived = gtls_server_context_init_derived,
     .server_buffer_new = gtls_server_buffer_new,
+    .ocsp_check = gtls_ocsp_check,
+    .ocsp_request = gtls_ocsp_request,
 };

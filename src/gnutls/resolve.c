@@ -15,7 +15,6 @@
 #define DESC_SIZE CFGMSG_DESC_SIZE
 #define URI_MAX 4096
 #define PKCS11_SCHEME "pkcs11:"
-#define SAN_MAX 1024 /* entries read from one subjectAltName: a bound on a hostile leaf */
 
 struct gtls_chain {
     refcount refs;
@@ -605,6 +604,22 @@ unitls_status gtls_chain_resolve(const unitls_signing_chain *s, struct gtls_chai
     return st;
 }
 
+unitls_status gtls_chain_certificates(const unitls_signing_chain *s, gnutls_x509_crt_t **certs,
+                                     unsigned *n, unitls_error *err)
+{
+    struct crt_list l = {NULL, 0, 0};
+    unitls_status st = certificate_resolve(unitls_signing_chain_leaf(s), &l, NULL, err);
+    for (size_t i = 0; st == UNITLS_OK && i < unitls_signing_chain_length(s); i++)
+        st = certificate_resolve(unitls_signing_chain_intermediate(s, i), &l, NULL, err);
+    if (st != UNITLS_OK) {
+        crt_list_clear(&l);
+        return st;
+    }
+    *certs = l.v;
+    *n = l.n;
+    return UNITLS_OK;
+}
+
 struct gtls_chain *gtls_chain_ref(struct gtls_chain *c)
 {
     if (c)
@@ -634,59 +649,6 @@ gnutls_privkey_t gtls_chain_key(const struct gtls_chain *c) { return c->key; }
 gnutls_pk_algorithm_t gtls_chain_pk(const struct gtls_chain *c) { return c->pk; }
 
 enum sni_key_type gtls_chain_key_type(const struct gtls_chain *c) { return key_type_of(c->pk); }
-
-/* --- names --- */
-
-/* Adds the leaf's DNS subjectAltNames. Returns 1 when the leaf has a subjectAltName
- * extension (even one without a DNS name: then its CN does not count), 0 when it has none,
- * -1 when out of memory. Names too long to select are skipped, as the SNI table would. */
-static int names_from_san(gnutls_x509_crt_t leaf, struct sni_names *l, uint32_t index)
-{
-    int has_san = 0;
-    for (unsigned seq = 0; seq < SAN_MAX; seq++) {
-        char name[SNI_NAME_MAX + 2];
-        size_t size = sizeof name;
-        int type = gnutls_x509_crt_get_subject_alt_name(leaf, seq, name, &size, NULL);
-        if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-            break;
-        has_san = 1;
-        if (type == GNUTLS_E_SHORT_MEMORY_BUFFER)
-            continue;
-        if (type < 0)
-            break; /* a malformed extension: what was read so far is all there is */
-        if (type == GNUTLS_SAN_DNSNAME && sni_names_add(l, index, name, size) != 0)
-            return -1;
-    }
-    return has_san;
-}
-
-static int names_from_cn(gnutls_x509_crt_t leaf, struct sni_names *l, uint32_t index)
-{
-    char name[SNI_NAME_MAX + 2];
-    size_t size = sizeof name;
-    int rc = gnutls_x509_crt_get_dn_by_oid(leaf, GNUTLS_OID_X520_COMMON_NAME, 0, 0, name,
-                                           &size);
-    if (rc == GNUTLS_E_MEMORY_ERROR)
-        return -1;
-    if (rc < 0)
-        return 0; /* no CN, or one too long to select */
-    return sni_names_add(l, index, name, size);
-}
-
-int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32_t index)
-{
-    gnutls_x509_crt_t leaf;
-    if (gnutls_x509_crt_init(&leaf) < 0)
-        return -1;
-    /* The leaf parsed once already; importing its DER again can only fail for memory. */
-    int rc = gnutls_x509_crt_import(leaf, &c->pcerts[0].cert, GNUTLS_X509_FMT_DER);
-    if (rc >= 0)
-        rc = names_from_san(leaf, l, index);
-    if (rc == 0)
-        rc = names_from_cn(leaf, l, index);
-    gnutls_x509_crt_deinit(leaf);
-    return rc < 0 ? -1 : 0;
-}
 
 /* --- trust --- */
 

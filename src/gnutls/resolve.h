@@ -21,6 +21,7 @@
 #include <unitls/unitls.h>
 
 #include "core/sni_table.h"
+#include "leafnames.h"
 
 struct gtls_chain;
 
@@ -32,6 +33,11 @@ struct gtls_chain;
  * *out untouched on failure; on success it holds the one reference. */
 unitls_status gtls_chain_resolve(const unitls_signing_chain *s, struct gtls_chain **out,
                                  unitls_error *err);
+/* The certificates of a signing chain without its key (for OCSP): the leaf first, then those
+ * following it in its material, then the chain's intermediates. The caller deinits each and
+ * frees *certs. Untouched on failure. */
+unitls_status gtls_chain_certificates(const unitls_signing_chain *s, gnutls_x509_crt_t **certs,
+                                     unsigned *n, unitls_error *err);
 /* Another reference to c. */
 struct gtls_chain *gtls_chain_ref(struct gtls_chain *c);
 /* Drops one reference; the last frees it. c may be NULL. */
@@ -45,9 +51,7 @@ gnutls_privkey_t gtls_chain_key(const struct gtls_chain *c);
 /* The key's algorithm (GNUTLS_PK_RSA, GNUTLS_PK_ECDSA, ...) and its SNI key type. */
 gnutls_pk_algorithm_t gtls_chain_pk(const struct gtls_chain *c);
 enum sni_key_type gtls_chain_key_type(const struct gtls_chain *c);
-/* Adds the leaf's names (DNS subjectAltNames, or the subject CN when it has no subjectAltName
- * extension) to l as chain index. -1 when out of memory. */
-int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32_t index);
+/* gtls_chain_add_names (the leaf's server names) lives in leafnames.h. */
 
 /* Makes cred trust t's certificates: t NULL or a system store means the system's trust
  * (gnutls_certificate_set_x509_system_trust; a system without CAs is no error, as with

@@ -53,7 +53,10 @@ static unitls_status client_auth_apply(struct server_state *st, const unitls_ser
                                        unitls_error *err)
 {
     st->client_auth = unitls_server_config_client_auth(cfg);
-    if (st->client_auth == UNITLS_CLIENT_AUTH_NONE)
+    /* Disabled verification (insecure.h): the certificate is still asked for (and required, by
+     * GNUTLS_CERT_REQUIRE), but no verify function looks at it. */
+    if (st->client_auth == UNITLS_CLIENT_AUTH_NONE ||
+        unitls_server_config_client_verification_disabled(cfg))
         return UNITLS_OK;
     unitls_status rc = gtls_trust_apply(st->cred, unitls_server_config_trust_store(cfg), err);
     const unitls_crl *crl = unitls_server_config_client_crl(cfg);

@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "core/hello_inspect.h"
+#include "core/ocsp_staple.h"
 #include "core/tls_params.h"
+#include "ocsp_impl.h"
 #include "server_state.h"
 #include "tlsbuffer.h"
 
@@ -55,6 +57,8 @@ int gtls_server_on_client_hello(gnutls_session_t session, unsigned htype, unsign
     struct hello_client h;
     if (b->certs || hello_client_parse_body(msg->data, msg->size, &h) != HELLO_OK)
         return 0; /* a second ClientHello (after HelloRetryRequest), or GnuTLS's to refuse */
+    if (h.status_request)
+        buffer_ocsp_requested(&b->base);
     size_t name_len = 0;
     const char *name = h.server_name
                            ? sni_extension_host_name(h.server_name, h.server_name_len, &name_len)
@@ -99,11 +103,11 @@ static int usable(const struct gtls_buffer *b, const struct gtls_chain *c)
     }
 }
 
-/* The set's chain to serve: by key type preference, the first the client can use; else the
- * first configured (GnuTLS then fails the handshake for want of a usable one). */
-static const struct gtls_chain *chain_choose(const struct server_state *st,
-                                             const struct gtls_buffer *b,
-                                             const struct cert_set *set)
+/* The set's chain to serve (its index in the configuration): by key type preference, the
+ * first the client can use; else the first configured (GnuTLS then fails the handshake for
+ * want of a usable one). */
+static size_t chain_choose(const struct server_state *st, const struct gtls_buffer *b,
+                           const struct cert_set *set)
 {
     static const enum sni_key_type preference[] = {SNI_KEY_ECDSA,   SNI_KEY_RSA,
                                                    SNI_KEY_RSA_PSS, SNI_KEY_ED25519,
@@ -114,10 +118,10 @@ static const struct gtls_chain *chain_choose(const struct server_state *st,
         for (size_t i = 0; i < set->n; i++) {
             const struct gtls_chain *c = st->chains.chain[set->chain[i]];
             if (gtls_chain_key_type(c) == preference[p] && usable(b, c))
-                return c;
+                return set->chain[i];
         }
     }
-    return st->chains.chain[set->chain[0]];
+    return set->chain[0];
 }
 
 int gtls_server_retrieve(gnutls_session_t session, const struct gnutls_cert_retr_st *info,
@@ -125,14 +129,18 @@ int gtls_server_retrieve(gnutls_session_t session, const struct gnutls_cert_retr
                          unsigned *n_ocsp, gnutls_privkey_t *key, unsigned *flags)
 {
     (void)info;
-    const struct gtls_buffer *b = gtls_buffer_of(session);
+    struct gtls_buffer *b = gtls_buffer_of(session);
     const struct server_state *st = b->state;
     const struct cert_set *set = b->certs ? b->certs : sni_table_default(st->chains.sni);
-    const struct gtls_chain *c = chain_choose(st, b, set);
+    size_t index = chain_choose(st, b, set);
+    const struct gtls_chain *c = st->chains.chain[index];
     *certs = gtls_chain_pcerts(c, n_certs);
     *key = gtls_chain_key(c);
-    *ocsp = NULL;
-    *n_ocsp = 0;
-    *flags = 0; /* the chain is the context's: GnuTLS must not free it */
+    /* The leaf's staple: its bytes stay referenced by the buffer, which outlives the session's
+     * use of them (the session is freed with the buffer). */
+    int stapled = gtls_ocsp_staple(&b->base, index, &b->ocsp_staple);
+    *ocsp = stapled ? &b->ocsp_staple : NULL;
+    *n_ocsp = stapled ? 1 : 0;
+    *flags = 0; /* the chain and staple are ours: GnuTLS must not free them */
     return 0;
 }

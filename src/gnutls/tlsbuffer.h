@@ -45,6 +45,7 @@ struct gtls_buffer {
     uint8_t client_kx;         /* server: key exchange families the client offers (server.c) */
     uint8_t has_server_name;
     const struct cert_set *certs; /* server: the chains the server name selected */
+    gnutls_ocsp_data_st ocsp_staple; /* server: what the retrieve callback gave GnuTLS */
     char server_name[SNI_NAME_MAX + 1]; /* SNI received (server) or asked for (client) */
 };
 

@@ -1,5 +1,6 @@
 /* The OpenSSL implementation's table: what it accepts, and where each entry point lives. */
 #include "client.h"
+#include "ocsp_impl.h"
 #include "openssl.h"
 #include "server.h"
 
@@ -27,4 +28,6 @@ const unitls_implementation openssl_implementation = {
     .server_context_fini = openssl_server_context_fini,
     .server_context_init_derived = openssl_server_context_init_derived,
     .server_buffer_new = openssl_server_buffer_new,
+    .ocsp_check = openssl_ocsp_check,
+    .ocsp_request = openssl_ocsp_request,
 };

@@ -194,6 +194,23 @@ unitls_status resolve_chain(struct keydecoder *kd, const unitls_signing_chain *s
     return UNITLS_OK;
 }
 
+unitls_status resolve_chain_certificates(const unitls_signing_chain *s, STACK_OF(X509) **out,
+                                        unitls_error *err)
+{
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    if (!certs)
+        return error_set(err, UNITLS_ERR_NOMEM, 0, "signing chain: out of memory");
+    unitls_status st = certificate_resolve(NULL, unitls_signing_chain_leaf(s), certs, NULL, err);
+    for (size_t i = 0; st == UNITLS_OK && i < unitls_signing_chain_length(s); i++)
+        st = certificate_resolve(NULL, unitls_signing_chain_intermediate(s, i), certs, NULL, err);
+    if (st != UNITLS_OK) {
+        sk_X509_pop_free(certs, X509_free);
+        return st;
+    }
+    *out = certs;
+    return UNITLS_OK;
+}
+
 static unitls_status store_add_all(X509_STORE *store, STACK_OF(X509) *certs,
                                    STACK_OF(X509_NAME) *names, const char *desc,
                                    unitls_error *err)

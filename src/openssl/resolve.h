@@ -27,6 +27,10 @@ struct resolved_chain {
 unitls_status resolve_chain(struct keydecoder *kd, const unitls_signing_chain *s,
                             struct resolved_chain *out, unitls_error *err);
 void resolved_chain_clear(struct resolved_chain *c);
+/* The certificates of a signing chain without its key (for OCSP): the leaf first, then those
+ * following it in its material, then the chain's intermediates. *out untouched on failure. */
+unitls_status resolve_chain_certificates(const unitls_signing_chain *s, STACK_OF(X509) **out,
+                                        unitls_error *err);
 
 /* A new X509_STORE with the trust store's certificates (t NULL or a system store: OpenSSL's
  * default paths). When ca_names is not NULL it receives the subjects of a non-system store's

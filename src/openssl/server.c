@@ -10,8 +10,11 @@
 #include "core/cfgmsg.h"
 #include "core/chain_match.h"
 #include "core/error.h"
+#include "core/hello_inspect.h"
+#include "core/ocsp_staple.h"
 #include "core/tls_params.h"
 #include "iobio.h"
+#include "ocsp_impl.h"
 #include "resolve.h"
 #include "server.h"
 #include "settings.h"
@@ -68,6 +71,9 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
     const unsigned char *ext = NULL;
     size_t ext_len = 0, name_len = 0;
     const char *name = NULL;
+    if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_status_request, &ext, &ext_len) &&
+        hello_status_request_ocsp(ext, ext_len))
+        buffer_ocsp_requested(&b->base);
     if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &ext_len))
         name = sni_extension_host_name(ext, ext_len, &name_len);
     enum sni_match match;
@@ -87,6 +93,21 @@ static int on_client_hello(SSL *ssl, int *alert, void *arg)
         return SSL_CLIENT_HELLO_ERROR;
     }
     return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* OpenSSL calls this after choosing the certificate, for a client that asked for a staple:
+ * the chosen leaf tells which chain (SSL_use_cert_and_key shares our X509 objects). A resumed
+ * session sends no certificate, so nothing is stapled. */
+static int on_status_request(SSL *ssl, void *arg)
+{
+    const struct server_state *st = arg;
+    if (SSL_session_reused(ssl))
+        return SSL_TLSEXT_ERR_NOACK;
+    X509 *leaf = SSL_get_certificate(ssl);
+    for (size_t i = 0; leaf && i < st->n_chains; i++)
+        if (st->chains[i].leaf == leaf)
+            return openssl_ocsp_staple(ssl, &tlsbuffer_of(ssl)->base, i);
+    return SSL_TLSEXT_ERR_NOACK;
 }
 
 /* The first of the server's protocols that the client offers; none is not a failure. */
@@ -192,12 +213,27 @@ static int verify_without_issuer_crl(int ok, X509_STORE_CTX *x)
     return ok;
 }
 
+/* insecure.h's disabled client verification: whatever the chain, it is accepted. */
+static int verify_accept_any(int ok, X509_STORE_CTX *x)
+{
+    (void)ok;
+    (void)x;
+    return 1;
+}
+
 static unitls_status client_auth_apply(SSL_CTX *ctx, const unitls_server_config *cfg,
                                        unitls_error *err)
 {
     enum unitls_client_auth mode = unitls_server_config_client_auth(cfg);
     if (mode == UNITLS_CLIENT_AUTH_NONE) {
         SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+        return UNITLS_OK;
+    }
+    int request = SSL_VERIFY_PEER;
+    if (mode == UNITLS_CLIENT_AUTH_REQUIRED)
+        request |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    if (unitls_server_config_client_verification_disabled(cfg)) {
+        SSL_CTX_set_verify(ctx, request, verify_accept_any);
         return UNITLS_OK;
     }
     X509_STORE *store = NULL;
@@ -212,10 +248,7 @@ static unitls_status client_auth_apply(SSL_CTX *ctx, const unitls_server_config 
     const unitls_crl *crl = unitls_server_config_client_crl(cfg);
     if (crl && (rc = resolve_crls(store, crl, err)) != UNITLS_OK)
         return rc;
-    int verify = SSL_VERIFY_PEER;
-    if (mode == UNITLS_CLIENT_AUTH_REQUIRED)
-        verify |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    SSL_CTX_set_verify(ctx, verify, crl ? verify_without_issuer_crl : NULL);
+    SSL_CTX_set_verify(ctx, request, crl ? verify_without_issuer_crl : NULL);
     return UNITLS_OK;
 }
 
@@ -269,6 +302,8 @@ static unitls_status state_configure(struct server_state *st, const unitls_serve
     if (rc == UNITLS_OK) {
         tickets_apply(st->ctx, cfg);
         SSL_CTX_set_client_hello_cb(st->ctx, on_client_hello, st);
+        SSL_CTX_set_tlsext_status_cb(st->ctx, on_status_request);
+        SSL_CTX_set_tlsext_status_arg(st->ctx, st);
     }
     return rc;
 }

@@ -2,11 +2,19 @@
  * them: where material comes from (buffer, file, id, system), copies taken at construction,
  * SHA-256 digests of what is held, equality by source and content, reference counts, and
  * signing chains that hold their own references and compare and hash by content. Files are
- * only read when a configuration is built (check_core_config_files covers that). */
+ * only read when a configuration is built (check_core_config_files covers snapshots and
+ * replaced files); here, the reading itself: files of every size around the first buffer and
+ * its growth, a file whose size fstat cannot tell (procfs), and what an unreadable key file
+ * says: the kind, the path and the OS's words for the reason in the message, and no errno in
+ * impl_code (that field is for TLS implementations' codes). */
 #include <check.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <unitls/unitls.h>
 
@@ -510,6 +518,192 @@ START_TEST(test_chain_equal_by_path_and_id)
 }
 END_TEST
 
+/* --- reading files --- */
+
+static char files_dir[PATH_MAX - 64];
+
+/* Unchecked fixture (in the parent, around the test case): the directory. */
+static void files_dir_create(void)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(files_dir, sizeof files_dir, "%s/unitls-core-credentials-XXXXXX",
+             base && *base ? base : "/tmp");
+    ck_assert_msg(mkdtemp(files_dir) != NULL, "mkdtemp %s failed", files_dir);
+}
+
+static const char *const file_names[] = {"material", "leaf.pem", "empty.pem", "fifo.pem",
+                                         "subdir", "unreadable.pem"};
+
+static void file_path(char out[PATH_MAX], const char *name)
+{
+    snprintf(out, PATH_MAX, "%s/%s", files_dir, name);
+}
+
+static void files_dir_remove(void)
+{
+    char path[PATH_MAX];
+    for (size_t i = 0; i < sizeof file_names / sizeof file_names[0]; i++) {
+        file_path(path, file_names[i]);
+        if (unlink(path) != 0)
+            rmdir(path);
+    }
+    rmdir(files_dir);
+}
+
+static void file_write(const char *name, const uint8_t *data, size_t len)
+{
+    char path[PATH_MAX];
+    file_path(path, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A client configuration whose chain is leaf.pem with the key at key_path, and whose trust
+ * store is at store_path: building it reads all three files. NULL with err filled when the
+ * build fails. */
+static unitls_client_config *build_on_files(const char *key_path, const char *store_path,
+                                            unitls_error *err)
+{
+    char leaf_path[PATH_MAX];
+    file_path(leaf_path, "leaf.pem");
+    unitls_certificate *leaf = unitls_certificate_from_file(leaf_path, NULL);
+    unitls_private_key *key = unitls_private_key_from_file(key_path, NULL);
+    unitls_trust_store *store = unitls_trust_store_from_file(store_path, NULL);
+    unitls_signing_chain *chain = unitls_signing_chain_new(leaf, key, NULL, 0, NULL);
+    ck_assert(leaf && key && store && chain);
+    unitls_client_config_builder *b = unitls_client_config_builder_new();
+    unitls_client_config_builder_set_certificate_chain(b, chain);
+    unitls_client_config_builder_set_trust_store(b, store);
+    unitls_error_clear(err);
+    unitls_client_config *c = unitls_client_config_builder_build(b, err);
+    unitls_client_config_builder_free(b);
+    unitls_signing_chain_unref(chain);
+    unitls_trust_store_unref(store);
+    unitls_private_key_unref(key);
+    unitls_certificate_unref(leaf);
+    return c;
+}
+
+/* Sizes around the reader's first buffer (the file's size plus one byte, or 1024 bytes when
+ * the size is unknown) and a large one. */
+static const size_t file_sizes[] = {1, 1023, 1024, 1025, 4095, 4096, 4097, 65536, 1000003};
+#define N_FILE_SIZES ((int)(sizeof file_sizes / sizeof file_sizes[0]))
+
+/* One run per size: the key file and the trust store file (the same file) read whole, the
+ * snapshot holding exactly the file's bytes. */
+START_TEST(test_file_read_sizes)
+{
+    size_t len = file_sizes[_i];
+    uint8_t *data = malloc(len);
+    ck_assert_ptr_nonnull(data);
+    tu_pattern_fill((uint64_t)len, 0, data, len);
+    file_write("material", data, len);
+    file_write("leaf.pem", (const uint8_t *)"LEAF", 4);
+    char path[PATH_MAX];
+    file_path(path, "material");
+    unitls_error err;
+    unitls_client_config *c = build_on_files(path, path, &err);
+    ck_assert_msg(c != NULL, "build with a %zu-byte file: %s", len, err.message);
+    size_t got_len = 0;
+    const uint8_t *got = unitls_trust_store_content(unitls_client_config_trust_store(c),
+                                                    &got_len);
+    ck_assert_uint_eq(got_len, len);
+    ck_assert_mem_eq(got, data, len);
+    unitls_client_config_unref(c);
+    free(data);
+}
+END_TEST
+
+/* procfs reports size 0 for its files: the reader grows its buffer until the end. The
+ * process's limits file is longer than the first buffer and stays the same while it runs. */
+START_TEST(test_file_of_unknown_size)
+{
+    const char *path = "/proc/self/limits";
+    struct stat st;
+    if (stat(path, &st) != 0 || st.st_size != 0)
+        return; /* not Linux procfs: nothing of this kind to read */
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    static uint8_t want[65536];
+    size_t want_len = fread(want, 1, sizeof want, f);
+    fclose(f);
+    ck_assert_uint_gt(want_len, 1024); /* past the first buffer: the growth is exercised */
+    file_write("leaf.pem", (const uint8_t *)"LEAF", 4);
+    unitls_error err;
+    unitls_client_config *c = build_on_files(path, path, &err);
+    ck_assert_msg(c != NULL, "build on %s: %s", path, err.message);
+    size_t got_len = 0;
+    const uint8_t *got = unitls_trust_store_content(unitls_client_config_trust_store(c),
+                                                    &got_len);
+    ck_assert_uint_eq(got_len, want_len);
+    ck_assert_mem_eq(got, want, want_len);
+    unitls_client_config_unref(c);
+}
+END_TEST
+
+enum bad_file { BAD_MISSING, BAD_DIRECTORY, BAD_FIFO, BAD_EMPTY, BAD_UNREADABLE, N_BAD_FILES };
+
+/* Makes the bad file of kind which; its path in path, the words its error must carry in
+ * *reason. 0 when this kind cannot be made here (unreadable files, for root). */
+static int bad_file_make(enum bad_file which, char path[PATH_MAX], const char **reason)
+{
+    switch (which) {
+    case BAD_MISSING:
+        file_path(path, "missing.pem");
+        *reason = strerror(ENOENT);
+        return 1;
+    case BAD_DIRECTORY:
+        file_path(path, "subdir");
+        ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST, "mkdir %s", path);
+        *reason = strerror(EISDIR);
+        return 1;
+    case BAD_FIFO:
+        file_path(path, "fifo.pem");
+        ck_assert_msg(mkfifo(path, 0600) == 0 || errno == EEXIST, "mkfifo %s", path);
+        *reason = "not a regular file";
+        return 1;
+    case BAD_EMPTY:
+        file_write("empty.pem", (const uint8_t *)"", 0);
+        file_path(path, "empty.pem");
+        *reason = "the file is empty";
+        return 1;
+    case BAD_UNREADABLE:
+        if (geteuid() == 0)
+            return 0; /* root reads it anyway */
+        file_write("unreadable.pem", (const uint8_t *)"KEY", 3);
+        file_path(path, "unreadable.pem");
+        ck_assert_int_eq(chmod(path, 0), 0);
+        *reason = strerror(EACCES);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* One run per kind of unreadable key file: the build fails with a configuration error whose
+ * message names the kind, the path and the reason in words; impl_code is 0. */
+START_TEST(test_file_errors_in_words)
+{
+    char path[PATH_MAX], store_path[PATH_MAX];
+    const char *reason = NULL;
+    if (!bad_file_make((enum bad_file)_i, path, &reason))
+        return;
+    file_write("leaf.pem", (const uint8_t *)"LEAF", 4);
+    file_write("material", (const uint8_t *)"CA", 2);
+    file_path(store_path, "material");
+    unitls_error err;
+    unitls_client_config *c = build_on_files(path, store_path, &err);
+    ck_assert_ptr_null(c);
+    tu_assert_status(err.status, UNITLS_ERR_CONFIGURATION, path, err.message);
+    char want[PATH_MAX + 128];
+    snprintf(want, sizeof want, "private key file %s: %s", path, reason);
+    ck_assert_msg(strstr(err.message, want) != NULL, "\"%s\" lacks \"%s\"", err.message, want);
+    ck_assert_int_eq(err.impl_code, 0);
+}
+END_TEST
+
 static Suite *credentials_suite(void)
 {
     Suite *s = suite_create("core_credentials");
@@ -538,6 +732,13 @@ static Suite *credentials_suite(void)
     tcase_add_test(tc, test_chain_invalid_arguments);
     tcase_add_test(tc, test_chain_equal_and_hash);
     tcase_add_test(tc, test_chain_equal_by_path_and_id);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("files");
+    tcase_add_unchecked_fixture(tc, files_dir_create, files_dir_remove);
+    tcase_add_loop_test(tc, test_file_read_sizes, 0, N_FILE_SIZES);
+    tcase_add_test(tc, test_file_of_unknown_size);
+    tcase_add_loop_test(tc, test_file_errors_in_words, 0, N_BAD_FILES);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,58 @@
+/* leafnames: the server names a resolved chain's leaf covers, for the SNI table. */
+#include "leafnames.h"
+#include "resolve.h"
+
+#define SAN_MAX 1024 /* entries read from one subjectAltName: a bound on a hostile leaf */
+
+/* Adds the leaf's DNS subjectAltNames. Returns 1 when the leaf has a subjectAltName
+ * extension (even one without a DNS name: then its CN does not count), 0 when it has none,
+ * -1 when out of memory. Names too long to select are skipped, as the SNI table would. */
+static int names_from_san(gnutls_x509_crt_t leaf, struct sni_names *l, uint32_t index)
+{
+    int has_san = 0;
+    for (unsigned seq = 0; seq < SAN_MAX; seq++) {
+        char name[SNI_NAME_MAX + 2];
+        size_t size = sizeof name;
+        int type = gnutls_x509_crt_get_subject_alt_name(leaf, seq, name, &size, NULL);
+        if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+            break;
+        has_san = 1;
+        if (type == GNUTLS_E_SHORT_MEMORY_BUFFER)
+            continue;
+        if (type < 0)
+            break; /* a malformed extension: what was read so far is all there is */
+        if (type == GNUTLS_SAN_DNSNAME && sni_names_add(l, index, name, size) != 0)
+            return -1;
+    }
+    return has_san;
+}
+
+static int names_from_cn(gnutls_x509_crt_t leaf, struct sni_names *l, uint32_t index)
+{
+    char name[SNI_NAME_MAX + 2];
+    size_t size = sizeof name;
+    int rc = gnutls_x509_crt_get_dn_by_oid(leaf, GNUTLS_OID_X520_COMMON_NAME, 0, 0, name,
+                                           &size);
+    if (rc == GNUTLS_E_MEMORY_ERROR)
+        return -1;
+    if (rc < 0)
+        return 0; /* no CN, or one too long to select */
+    return sni_names_add(l, index, name, size);
+}
+
+int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32_t index)
+{
+    gnutls_x509_crt_t leaf;
+    if (gnutls_x509_crt_init(&leaf) < 0)
+        return -1;
+    /* The leaf parsed once already; importing its DER again can only fail for memory. */
+    unsigned n = 0;
+    const gnutls_pcert_st *pcerts = gtls_chain_pcerts(c, &n);
+    int rc = gnutls_x509_crt_import(leaf, &pcerts[0].cert, GNUTLS_X509_FMT_DER);
+    if (rc >= 0)
+        rc = names_from_san(leaf, l, index);
+    if (rc == 0)
+        rc = names_from_cn(leaf, l, index);
+    gnutls_x509_crt_deinit(leaf);
+    return rc < 0 ? -1 : 0;
+}

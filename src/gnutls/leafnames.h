@@ -1,0 +1,15 @@
+/* leafnames: the names a server chain's leaf covers (its DNS subjectAltNames, or its subject
+ * CN when it has no subjectAltName extension), added to the core's SNI name list. */
+#ifndef UNITLS_GNUTLS_LEAFNAMES_H
+#define UNITLS_GNUTLS_LEAFNAMES_H
+
+#include <stdint.h>
+
+#include "core/sni_table.h"
+
+struct gtls_chain;
+
+/* Adds the leaf's names to l as chain index. -1 when out of memory. */
+int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32_t index);
+
+#endif
