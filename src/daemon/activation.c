@@ -1,5 +1,6 @@
 /* Listening sockets passed by systemd; see activation.h. The set is filled once at start-up,
- * then the listener module claims fds from it by address. */
+ * then the listener module borrows fds from it by address and gives them back. Main thread
+ * only: the lent flags change when a generation is built, never when one is freed. */
 #include "config.h"
 
 #include "daemon/activation.h"
@@ -152,14 +153,24 @@ int activation_claim(struct activation_set *set, const struct sockaddr *addr, so
         return -1;
     for (size_t i = 0; i < set->n; i++) {
         struct activation_fd *a = &set->fds[i];
-        if (a->fd >= 0 &&
+        if (!a->lent &&
             same_address((const struct sockaddr *)&a->addr, a->addr_len, addr, len)) {
-            int fd = a->fd;
-            a->fd = -1;
-            return fd;
+            a->lent = 1;
+            return a->fd;
         }
     }
     return -1;
+}
+
+int activation_return(struct activation_set *set, int fd)
+{
+    for (size_t i = 0; set != NULL && i < set->n; i++) {
+        if (set->fds[i].fd == fd) {
+            set->fds[i].lent = 0;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 void activation_release(struct activation_set *set)
@@ -167,8 +178,7 @@ void activation_release(struct activation_set *set)
     if (set == NULL)
         return;
     for (size_t i = 0; i < set->n; i++)
-        if (set->fds[i].fd >= 0)
-            close(set->fds[i].fd);
+        close(set->fds[i].fd);
     free(set->fds);
     set->fds = NULL;
     set->n = 0;

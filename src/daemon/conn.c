@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <event2/event_struct.h>
+#include <unitls/ocsp.h>
 
 #include "daemon/log.h"
 #include "daemon/pending.h"
@@ -651,6 +652,19 @@ static const char *end_detail(const struct conn *c, char *buf, size_t cap)
     return strerror_r(c->end_errno, buf, cap);
 }
 
+/* For the access line: "stapled", or why not when the client asked (a resumed session sends
+ * no certificate, so no staple); NULL when it did not ask. */
+static const char *ocsp_stapling_word(const unitls_buffer *tls)
+{
+    enum unitls_ocsp_state state = UNITLS_OCSP_ABSENT;
+    enum unitls_ocsp_stapling stapling = unitls_buffer_ocsp_stapling(tls, &state);
+    if (stapling == UNITLS_OCSP_NOT_REQUESTED)
+        return NULL;
+    if (stapling == UNITLS_OCSP_STAPLED)
+        return "stapled";
+    return unitls_buffer_session_resumed(tls) ? "resumed" : unitls_ocsp_state_name(state);
+}
+
 static void access_log(const struct conn *c, const char *failure)
 {
     char errbuf[128];
@@ -679,6 +693,7 @@ static void access_log(const struct conn *c, const char *failure)
         /* Only an insecure listener negotiates these: its connections stand out. */
         .legacy = version == UNITLS_TLSv1_0 || version == UNITLS_TLSv1_1
                       ? unitls_tls_version_name(version) : NULL,
+        .ocsp = ocsp_stapling_word(c->tls),
     };
     log_access(&r);
 }

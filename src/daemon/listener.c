@@ -108,12 +108,21 @@ struct listen_socket *listener_ref(struct listen_socket *ls)
     return ls;
 }
 
+void listener_give_back(const struct listen_socket *ls, struct activation_set *act)
+{
+    if (ls && ls->activated)
+        activation_return(act, ls->fd);
+}
+
 void listener_unref(struct listen_socket *ls)
 {
     if (!ls || atomic_fetch_sub_explicit(&ls->refs, 1, memory_order_acq_rel) != 1)
         return;
     if (ls->unlink_path)
         unlink(unix_path(&ls->address));
-    close(ls->fd);
+    /* systemd keeps its own copy of an activated socket: closing ours would leave the address
+     * bound, its clients queued, and no way to serve it again. The set closes it at exit. */
+    if (!ls->activated)
+        close(ls->fd);
     free(ls);
 }

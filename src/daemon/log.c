@@ -1,6 +1,7 @@
-/* log: syslog-prefixed lines on stderr; see log.h. The level threshold is the only state, an
- * atomic int set at start-up and on reload: a log is process-wide by nature, and threading a
- * logger object through every call would not make it any less so. */
+/* log: prefixed lines on stderr; see log.h. The level threshold and the choice of prefix are
+ * the only state, atomic ints set at start-up (and the threshold on reload): a log is
+ * process-wide by nature, and threading a logger object through every call would not make it
+ * any less so. */
 #include "daemon/log.h"
 
 #include <arpa/inet.h>
@@ -9,11 +10,37 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 static atomic_int log_threshold = LOG_PRIO_INFO;
+static atomic_int log_to_journal = 0;
+
+int log_detect_journal(void)
+{
+    const char *stream = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    int journal = stream && sscanf(stream, "%llu:%llu", &dev, &ino) == 2 &&
+                  fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+                  (unsigned long long)st.st_ino == ino;
+    atomic_store(&log_to_journal, journal);
+    return journal;
+}
+
+const char *log_prefix(int priority)
+{
+    static const char *const syslog_prefixes[] = {"<0>", "<1>", "<2>", "<3>",
+                                                  "<4>", "<5>", "<6>", "<7>"};
+    static const char *const words[] = {"emergency: ", "alert: ",  "critical: ", "error: ",
+                                        "warning: ",   "notice: ", "info: ",     "debug: "};
+    size_t i = priority < 0 ? 0 : priority > 7 ? 7 : (size_t)priority;
+    return atomic_load_explicit(&log_to_journal, memory_order_relaxed) ? syslog_prefixes[i]
+                                                                        : words[i];
+}
 
 void log_set_level(int priority) { atomic_store(&log_threshold, priority); }
 
@@ -52,7 +79,7 @@ void log_msg(int priority, const char *fmt, ...)
     if (!log_enabled(priority))
         return;
     char buf[LOG_LINE_MAX];
-    int head = snprintf(buf, sizeof buf, "<%d>", priority);
+    int head = snprintf(buf, sizeof buf, "%s", log_prefix(priority));
     va_list ap;
     va_start(ap, fmt);
     int body = vsnprintf(buf + head, sizeof buf - (size_t)head, fmt, ap);
@@ -122,12 +149,14 @@ void log_access(const struct log_access_record *r)
     log_format_address(r->client, r->client_len, client, sizeof client);
     char buf[LOG_LINE_MAX];
     int len = snprintf(buf, sizeof buf,
-                       "<%d>access listener=%s client=%s sni=%s alpn=%s version=%s cipher=%s "
-                       "in=%" PRIu64 " out=%" PRIu64 " ms=%" PRIu64 " end=\"%s%s%s\"%s%s%s%s",
-                       LOG_PRIO_INFO, r->listener ? r->listener : "-", client,
+                       "%saccess listener=%s client=%s sni=%s alpn=%s version=%s cipher=%s "
+                       "ocsp=%s in=%" PRIu64 " out=%" PRIu64 " ms=%" PRIu64
+                       " end=\"%s%s%s\"%s%s%s%s",
+                       log_prefix(LOG_PRIO_INFO), r->listener ? r->listener : "-", client,
                        sanitize(r->sni, SIZE_MAX, sni, sizeof sni),
                        sanitize(r->alpn, r->alpn_len, alpn, sizeof alpn),
                        r->tls_version ? r->tls_version : "-", r->cipher ? r->cipher : "-",
+                       r->ocsp ? r->ocsp : "-",
                        r->bytes_in, r->bytes_out, r->duration_ms, r->end ? r->end : "-",
                        r->detail ? ": " : "",
                        r->detail ? sanitize_reason(r->detail, detail, sizeof detail) : "",

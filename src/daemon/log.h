@@ -1,7 +1,9 @@
-/* The daemon's log: one line per message on stderr, prefixed with its syslog priority ("<6>")
- * so that journald (or any reader of sd-daemon(3) prefixes) keeps the levels. Each line goes
- * out in a single write(2), so threads never interleave within a line and no lock is taken.
- * Lines are cut at LOG_LINE_MAX bytes. Nothing here ever receives key material.
+/* The daemon's log: one line per message on stderr. When stderr is the journal's stream
+ * (log_detect_journal() saw JOURNAL_STREAM name it), each line starts with its syslog priority
+ * ("<6>") so that journald keeps the levels; anywhere else (a terminal, a file, a pipe) it
+ * starts with the level as a word ("info: "). Each line goes out in a single write(2), so
+ * threads never interleave within a line and no lock is taken. Lines are cut at LOG_LINE_MAX
+ * bytes. Nothing here ever receives key material.
  *
  * Priorities are syslog's numbers (3 error, 4 warning, 5 notice, 6 info, 7 debug), the same
  * values as enum log_level in settings.h. */
@@ -18,6 +20,15 @@
 #define LOG_PRIO_NOTICE 5
 #define LOG_PRIO_INFO 6
 #define LOG_PRIO_DEBUG 7
+
+/* Chooses the line prefix: syslog priorities when the environment's JOURNAL_STREAM
+ * ("DEVICE:INODE", set by systemd for a service whose output goes to the journal) names the
+ * file stderr is, level words otherwise (the default). Call once at start-up, before any other
+ * thread logs. Returns 1 when stderr is the journal. */
+int log_detect_journal(void);
+
+/* The prefix of a line of priority for the current destination, e.g. "<4>" or "warning: ". */
+const char *log_prefix(int priority);
 
 /* Messages above priority (less important) are dropped. Default: info. Any thread. */
 void log_set_level(int priority);
@@ -54,11 +65,13 @@ struct log_access_record {
     const char *failure;   /* a failed handshake's "reason=R key=value ...", or NULL; written
                               as is after end=, so the caller sanitises it (failure_log.h) */
     const char *legacy;    /* the version when below TLS 1.2 (an insecure listener), or NULL */
+    const char *ocsp;      /* stapled, or why not (absent, expired, invalid, resumed) when
+                              the client asked for a staple; NULL when it did not ("-") */
 };
 
 /* Writes the access line (priority info) for r:
- * access listener=NAME client=ADDR sni=NAME alpn=PROTO version=V cipher=IANA in=N out=N
- * ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION] */
+ * access listener=NAME client=ADDR sni=NAME alpn=PROTO version=V cipher=IANA ocsp=STAPLE
+ * in=N out=N ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION] */
 void log_access(const struct log_access_record *r);
 
 #endif

@@ -1,5 +1,5 @@
 /* unitlsd: arguments, start-up order, and the main thread's loop (signals, reload, systemd
- * status and watchdog, /metrics).
+ * status and watchdog, /metrics, OCSP staples: ocsp_monitor.h).
  *
  * Start-up: load and check the whole file, building every TLS configuration (files read with
  * the privileges we started with) -> take systemd's sockets -> bind listeners and build the
@@ -22,6 +22,7 @@
 #include "daemon/activation.h"
 #include "daemon/heap_trim.h"
 #include "daemon/log.h"
+#include "daemon/ocsp_monitor.h"
 #include "daemon/privileges.h"
 #include "daemon/runtime.h"
 #include "daemon/sdnotify.h"
@@ -29,8 +30,9 @@
 #include "daemon/stats.h"
 #include "daemon/worker.h"
 
+/* The configured sysconfdir (daemon.am): the same default as unitlsd(8) and the unit. */
 #ifndef SYSCONFDIR
-#define SYSCONFDIR "/etc"
+#error "SYSCONFDIR: the build passes the sysconfdir given to configure"
 #endif
 #define DEFAULT_CONFIG SYSCONFDIR "/unitlsd/unitlsd.yaml"
 
@@ -47,6 +49,7 @@ struct daemon {
     struct generation *gen;            /* the current one; workers hold their own refs */
     struct worker_pool *pool;
     struct stats_server *stats;
+    struct ocsp_monitor *ocsp;         /* OCSP state per certificate, refreshes */
     struct activation_set act;         /* systemd's sockets, kept for reloads that add one */
     struct event *sighup, *sigterm, *sigint, *watchdog, *status, *heap_trim_ev;
     struct heap_trim trim;
@@ -218,6 +221,7 @@ static void reload_apply(struct daemon *d, const struct settings *s, struct gene
     worker_pool_switch(d->pool, g);
     runtime_unref(d->gen);
     d->gen = g;
+    ocsp_monitor_update(d->ocsp, s, g);
     d->reloads_ok++;
     d->last_reload = "ok";
     log_notice("reload: generation %u in %" PRIu64 " ms: contexts %zu reused, %zu built, "
@@ -274,7 +278,7 @@ static void on_terminate(evutil_socket_t sig, short what, void *arg)
 static void activation_log_unclaimed(const struct activation_set *act)
 {
     for (size_t i = 0; i < act->n; i++) {
-        if (act->fds[i].fd < 0)
+        if (act->fds[i].lent)
             continue;
         char addr[160];
         log_format_address((const struct sockaddr *)&act->fds[i].addr, act->fds[i].addr_len,
@@ -354,7 +358,12 @@ static int daemon_run_setup(struct daemon *d)
     d->heap_trim_ev = timer_add(d, HEAP_TRIM_TICK_MS, on_heap_trim);
     if (watchdog_ms)
         d->watchdog = timer_add(d, watchdog_ms, on_watchdog);
-    struct stats_sources src = {d->pool, &d->gen, &d->reloads_ok, &d->reloads_failed};
+    d->ocsp = ocsp_monitor_new(d->base);
+    if (!d->ocsp) {
+        log_error("ocsp: out of memory");
+        return -1;
+    }
+    struct stats_sources src = {d->pool, &d->gen, &d->reloads_ok, &d->reloads_failed, d->ocsp};
     if (d->stats && stats_start(d->stats, d->base, &src) != 0) {
         log_error("stats: cannot start the /metrics server");
         return -1;
@@ -385,6 +394,7 @@ static int daemon_start(struct daemon *d)
         runtime_implementations(d->gen, impls, sizeof impls);
         listeners_log(d->gen, NULL, "");
         insecure_listeners_warn(d->gen, "");
+        ocsp_monitor_update(d->ocsp, &s, d->gen);
         log_notice("unitlsd %s: %zu listeners on %zu sockets, %u workers, %s", PACKAGE_VERSION,
                    d->gen->n_listeners, d->gen->n_sockets, d->workers, impls);
         char text[256];
@@ -421,6 +431,7 @@ static void daemon_stop(struct daemon *d)
                    left ? "" : " cleanly", left);
         worker_pool_free(d->pool);
     }
+    ocsp_monitor_free(d->ocsp);
     stats_free(d->stats);
     runtime_unref(d->gen);
     activation_release(&d->act);
@@ -445,7 +456,8 @@ static void usage(FILE *out)
             "plaintext to their backends. Runs in the foreground and logs to stderr.\n\n"
             "  -c, --config FILE   configuration file (default: %s)\n"
             "  -t, --check-config  check FILE (certificates and keys included) and exit:\n"
-            "                      0 when valid, 1 with every error otherwise; binds nothing\n"
+            "                      0 when valid (one line says what it would serve), 1 with\n"
+            "                      every error otherwise; binds nothing\n"
             "  -V, --version       print the versions and the TLS implementations built,\n"
             "                      then exit\n"
             "  -h, --help          print this help and exit\n\n"
@@ -498,7 +510,8 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (check)
-        return settings_check_file(d.config_path, stderr);
+        return settings_check_file(d.config_path, stderr, stdout);
+    log_detect_journal();
     signal(SIGPIPE, SIG_IGN);
     unitls_set_warning_handler(on_library_warning, NULL);
     if (evthread_use_pthreads() != 0) {

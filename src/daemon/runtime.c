@@ -281,6 +281,17 @@ static int sockets_build(struct generation *g, const struct settings *s,
     return 0;
 }
 
+/* Returns to act the systemd sockets from that keep does not have: those a failed build
+ * claimed, or those the previous generation used and a successful build dropped. Their fds
+ * stay open (the activation set owns them) for a later build that lists the address again. */
+static void sockets_give_back(const struct generation *from, const struct generation *keep,
+                              struct activation_set *act)
+{
+    for (size_t i = 0; from && i < from->n_sockets; i++)
+        if (!socket_in(keep, &from->sockets[i].sock->address))
+            listener_give_back(from->sockets[i].sock, act);
+}
+
 /* --- generations ---------------------------------------------------------------------------- */
 
 static int uses_context(const struct generation *g, const unitls_server_context *ctx)
@@ -391,9 +402,11 @@ struct generation *runtime_build(const struct settings *s, const struct generati
     g->serial = previous ? previous->serial + 1 : 1;
     if (listeners_build(g, s, previous, &r, err, errlen) != 0 ||
         sockets_build(g, s, previous, act, &r, err, errlen) != 0) {
+        sockets_give_back(g, previous, act);
         runtime_unref(g);
         return NULL;
     }
+    sockets_give_back(previous, g, act);
     contexts_count(g, previous, &r);
     *report = r;
     return g;

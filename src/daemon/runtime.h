@@ -17,7 +17,8 @@
  * context, derived from the running context of the listener with the same name when that one
  * is of the same implementation (an implementation can share state only with itself), built
  * from scratch otherwise. An address present before keeps its socket; new addresses are bound
- * or claimed from systemd's sockets. */
+ * or claimed from systemd's sockets, and systemd's sockets of addresses no longer listed go
+ * back to the activation set (still open: see activation.h). */
 #ifndef UNITLSD_RUNTIME_H
 #define UNITLSD_RUNTIME_H
 
@@ -84,9 +85,10 @@ struct runtime_build_report {
 
 /* Builds a generation from s, whose TLS configurations settings_build_tls made, each listener's
  * contexts with its implementation (its impl). previous may be NULL (start-up); act may be NULL
- * (no systemd sockets). Returns the new generation with one reference, or NULL with the first
- * reason in err; nothing of previous is changed either way, and sockets bound for a failed
- * build are closed again. */
+ * (no systemd sockets). Returns the new generation with one reference, to be put in previous's
+ * place: the systemd sockets previous used and it does not are returned to act then. Or NULL
+ * with the first reason in err: sockets bound for the failed build are closed again and those
+ * it claimed from act returned. Nothing of previous is changed either way. */
 struct generation *runtime_build(const struct settings *s, const struct generation *previous,
                                  struct activation_set *act, struct runtime_build_report *report,
                                  char *err, size_t errlen);

@@ -1,6 +1,6 @@
 /* settings: the schema of unitlsd.yaml (the top level, listeners and their certificates,
- * protocols, versions, ciphers, client_auth, backend, timeouts and limits, the insecure block
- * for legacy peers; log; stats; the
+ * protocols, versions, ciphers, client_auth, backend, timeouts and limits, OCSP stapling, the
+ * insecure block for legacy peers; log; stats; the
  * implementation, at the top level and per listener) as key tables and the parsers of their
  * values, into struct settings; then loading, checking and freeing. Key tables drive the
  * mappings: a key outside the table is an error listing the allowed ones. Reading YAML values
@@ -83,7 +83,16 @@ static void chain_key(struct loader *ld, yaml_node_t *v, void *target)
     ((struct chain_settings *)target)->key_path = loader_path(ld, v, "key");
 }
 
-static const struct key_spec chain_keys[] = {{"cert", chain_cert, 1}, {"key", chain_key, 0}};
+static void chain_ocsp(struct loader *ld, yaml_node_t *v, void *target)
+{
+    struct chain_settings *c = target;
+    c->ocsp_line = (int)v->start_mark.line + 1;
+    c->ocsp_column = (int)v->start_mark.column + 1;
+    c->ocsp_path = loader_path(ld, v, "ocsp");
+}
+
+static const struct key_spec chain_keys[] = {
+    {"cert", chain_cert, 1}, {"key", chain_key, 0}, {"ocsp", chain_ocsp, 0}};
 
 static void listener_certificates(struct loader *ld, yaml_node_t *v, void *target)
 {
@@ -101,6 +110,7 @@ static void listener_certificates(struct loader *ld, yaml_node_t *v, void *targe
             l->n_chains++;
         } else {
             free(c->key_path);
+            free(c->ocsp_path);
             memset(c, 0, sizeof *c);
         }
     }
@@ -481,6 +491,24 @@ static void listener_strict_sni(struct loader *ld, yaml_node_t *v, void *target)
     loader_bool(ld, v, "strict_sni", &((struct listener_settings *)target)->strict_sni);
 }
 
+static void listener_ocsp_refresh(struct loader *ld, yaml_node_t *v, void *target)
+{
+    loader_bool(ld, v, "ocsp_refresh", &((struct listener_settings *)target)->ocsp_refresh);
+}
+
+/* Runs once the listener's keys are read: with ocsp_refresh, a certificate entry without
+ * `ocsp:` keeps its fetched responses in CERT.ocsp. */
+static void listener_ocsp_paths(struct loader *ld, yaml_node_t *node, struct listener_settings *l)
+{
+    for (size_t i = 0; l->ocsp_refresh && i < l->n_chains; i++) {
+        struct chain_settings *c = &l->chains[i];
+        if (!c->ocsp_path && asprintf(&c->ocsp_path, "%s.ocsp", c->cert_path) < 0) {
+            c->ocsp_path = NULL;
+            loader_fail(ld, node, "listener: out of memory");
+        }
+    }
+}
+
 static void listener_implementation(struct loader *ld, yaml_node_t *v, void *target)
 {
     implementation_value(ld, v, &((struct listener_settings *)target)->implementation);
@@ -501,6 +529,7 @@ static const struct key_spec listener_keys[] = {
     {"max_connections", listener_max_connections, 0},
     {"session_tickets", listener_session_tickets, 0},
     {"strict_sni", listener_strict_sni, 0},
+    {"ocsp_refresh", listener_ocsp_refresh, 0},
     {"implementation", listener_implementation, 0},
     {"insecure", listener_insecure, 0},
 };
@@ -534,6 +563,7 @@ static void top_listeners(struct loader *ld, yaml_node_t *v, void *target)
         loader_mapping_walk(ld, item, "listener", listener_keys, N_KEYS(listener_keys),
                             &s->listeners[i]);
         listener_insecure_check(ld, &s->listeners[i]);
+        listener_ocsp_paths(ld, item, &s->listeners[i]);
         ld->clean[i] = ld->n_errors == before;
     }
 }
@@ -661,8 +691,9 @@ static int settings_defaults(struct settings *s, const char *path)
     return s->path && s->implementation ? 0 : -1;
 }
 
-/* Fills s (even when the file has errors) and ld->clean; the number of errors. */
-static size_t settings_read(struct loader *ld, struct settings *s)
+/* Fills s (even when the file has errors) and ld->clean from given, or from the file ld->path
+ * when given is NULL; the number of errors. */
+static size_t settings_read(struct loader *ld, struct settings *s, FILE *given)
 {
     const char *slash = strrchr(ld->path, '/');
     if (settings_defaults(s, ld->path) != 0 ||
@@ -670,7 +701,7 @@ static size_t settings_read(struct loader *ld, struct settings *s)
         settings_errors_append(ld->errs, strdup("out of memory"));
         return 1;
     }
-    FILE *f = fopen(ld->path, "rb");
+    FILE *f = given ? given : fopen(ld->path, "rb");
     if (!f) {
         char *line = NULL;
         if (asprintf(&line, "%s: cannot open the configuration: %s", ld->path,
@@ -688,16 +719,16 @@ static size_t settings_read(struct loader *ld, struct settings *s)
         implementations_resolve(s);
         yaml_document_delete(&doc);
     }
-    fclose(f);
+    if (!given)
+        fclose(f);
     return ld->n_errors;
 }
 
-int settings_load(const char *path, struct settings *out, struct settings_errors *errs)
+static int settings_load_from(const char *path, FILE *given, struct settings *out,
+                              struct settings_errors *errs)
 {
-    if (!path || !out || !errs)
-        return -1;
     struct loader ld = {.path = path, .s = out, .errs = errs};
-    size_t n_errors = settings_read(&ld, out);
+    size_t n_errors = settings_read(&ld, out, given);
     free(ld.dir);
     free(ld.clean);
     if (n_errors == 0)
@@ -706,14 +737,65 @@ int settings_load(const char *path, struct settings *out, struct settings_errors
     return -1;
 }
 
+int settings_load(const char *path, struct settings *out, struct settings_errors *errs)
+{
+    if (!path || !out || !errs)
+        return -1;
+    return settings_load_from(path, NULL, out, errs);
+}
+
+int settings_load_buffer(const char *name, const void *text, size_t len, struct settings *out,
+                         struct settings_errors *errs)
+{
+    if (!name || !text || !out || !errs)
+        return -1;
+    /* Read-only ("r"): the cast only satisfies fmemopen's prototype. */
+    FILE *f = fmemopen((void *)(uintptr_t)text, len, "r");
+    if (!f) {
+        char *line = NULL;
+        if (asprintf(&line, "%s: cannot read the configuration from memory: %s", name,
+                     strerror(errno)) < 0)
+            line = NULL;
+        settings_errors_append(errs, line);
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    int rc = settings_load_from(name, f, out, errs);
+    fclose(f);
+    return rc;
+}
+
 /* Certificate problems of the listeners that parsed cleanly are reported along with the
  * file's other errors, so that one run shows everything to fix. */
-int settings_check_file(const char *path, FILE *report)
+/* The summary line of a valid file: counts, and each implementation the listeners use, once
+ * (the listeners of a file rarely use more than two, so a linear look-back is enough). */
+static void check_summary(const struct settings *s, FILE *out)
+{
+    size_t addresses = 0, chains = 0;
+    for (size_t i = 0; i < s->n_listeners; i++) {
+        addresses += s->listeners[i].n_listen;
+        chains += s->listeners[i].n_chains;
+    }
+    fprintf(out, "%s: valid: %zu listener%s on %zu address%s, %zu certificate%s (", s->path,
+            s->n_listeners, s->n_listeners == 1 ? "" : "s", addresses,
+            addresses == 1 ? "" : "es", chains, chains == 1 ? "" : "s");
+    for (size_t i = 0; i < s->n_listeners; i++) {
+        const unitls_implementation *impl = s->listeners[i].impl;
+        size_t j = 0;
+        while (j < i && s->listeners[j].impl != impl)
+            j++;
+        if (j == i && impl)
+            fprintf(out, "%s%s", i ? ", " : "", unitls_implementation_name(impl));
+    }
+    fprintf(out, ")\n");
+}
+
+int settings_check_file(const char *path, FILE *report, FILE *summary)
 {
     struct settings s;
     struct settings_errors errs = {NULL, 0};
     struct loader ld = {.path = path, .s = &s, .errs = &errs};
-    int invalid = !path || settings_read(&ld, &s) != 0;
+    int invalid = !path || settings_read(&ld, &s, NULL) != 0;
     if (path && ld.clean &&
         settings_build_listeners(&s, NULL, SETTINGS_VALIDATE, ld.clean, &errs) != 0)
         invalid = 1;
@@ -721,6 +803,8 @@ int settings_check_file(const char *path, FILE *report)
         fprintf(report, "%s\n", errs.lines[i]);
     if (report && invalid && errs.n == 0)
         fprintf(report, "%s: invalid configuration\n", path ? path : "(no path)");
+    if (summary && !invalid)
+        check_summary(&s, summary);
     free(ld.dir);
     free(ld.clean);
     if (path)
@@ -738,6 +822,7 @@ static void listener_free(struct listener_settings *l)
     for (size_t i = 0; i < l->n_chains; i++) {
         free(l->chains[i].cert_path);
         free(l->chains[i].key_path);
+        free(l->chains[i].ocsp_path);
     }
     free(l->chains);
     for (size_t i = 0; i < l->n_protocols; i++)

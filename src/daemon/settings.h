@@ -5,7 +5,7 @@
  * implementation (a constant of the library, found by name) and the built server configuration
  * that each listener carries once settings_build_tls() has run.
  *
- * File paths (cert, key, trust_store, crl) and addresses may use ${VAR} from the environment
+ * File paths (cert, key, ocsp, trust_store, crl) and addresses may use ${VAR} from the environment
  * (${CREDENTIALS_DIRECTORY} under systemd); an unset variable is an error. A relative file path
  * is resolved against the directory of the configuration file, so the paths stored here are
  * ready to open. docs/unitlsd.yaml.5 is the user's reference for every key and default. */
@@ -37,6 +37,10 @@ int endpoint_equal(const struct endpoint *a, const struct endpoint *b);
 struct chain_settings {
     char *cert_path;                /* leaf first, then intermediates (PEM or DER) */
     char *key_path;                 /* may be NULL when the cert file holds the key */
+    /* The DER OCSP response to staple: `ocsp:` as given, else CERT.ocsp on a listener with
+     * ocsp_refresh (where fetched responses are kept); NULL for neither. */
+    char *ocsp_path;
+    int ocsp_line, ocsp_column;     /* where `ocsp:` was given; 0 when it was not */
     int line, column;               /* where the entry starts, for messages */
 };
 
@@ -64,6 +68,7 @@ struct listener_settings {
     unsigned max_connections;
     unsigned session_tickets;       /* per full handshake, default 1 */
     int strict_sni;                 /* refuse absent, malformed, uncovered names; default 0 */
+    int ocsp_refresh;               /* fetch OCSP responses from the responders; default 0 */
     /* insecure: {min_version, security_level}, for legacy peers on purpose (insecure.h) */
     enum unitls_tls_version insecure_min_version; /* TLSv1.0 or TLSv1.1; UNSET when not given */
     int insecure_lowered;           /* security_level: 0 given */
@@ -102,6 +107,12 @@ struct settings_errors {
 /* Parses path into *out. Returns 0 when the file is valid; -1 with every problem appended to
  * errs otherwise (and *out freed). Does not read certificate files: settings_build_tls does. */
 int settings_load(const char *path, struct settings *out, struct settings_errors *errs);
+/* settings_load for a configuration already in memory: the len bytes of text, read as the
+ * file's would be (a NUL or invalid UTF-8 among them is an error of the file). name stands
+ * for the file's path: it starts every error line, and relative paths resolve against its
+ * directory. For tests and the fuzz target fuzz/fuzz_settings.c. */
+int settings_load_buffer(const char *name, const void *text, size_t len, struct settings *out,
+                         struct settings_errors *errs);
 
 /* How much settings_build_tls checks. SETTINGS_VALIDATE runs the implementation's validation
  * (for an OpenSSL build: every certificate and key parsed, each key matched to its leaf), the
@@ -130,8 +141,10 @@ size_t settings_explain_tls(const struct settings *s, const unitls_implementatio
 /* Loads path, builds every listener's TLS configuration and validates it with the listener's
  * own implementation, and writes every error line to report (one per line; report may be NULL
  * to stay quiet). Nothing is bound or kept. 0 when the file is valid, 1 otherwise: the exit
- * status of --check-config, and the test a reload runs first. */
-int settings_check_file(const char *path, FILE *report);
+ * status of --check-config, and the test a reload runs first. When the file is valid and
+ * summary is not NULL, one line goes to summary saying what the file would serve:
+ * "FILE: valid: N listeners on M addresses, K certificates (IMPLEMENTATIONS)". */
+int settings_check_file(const char *path, FILE *report, FILE *summary);
 
 /* Releases everything s holds (the built TLS configurations included) and zeroes it. */
 void settings_free(struct settings *s);

@@ -2,10 +2,13 @@
  * blame when one does not build or validate; settings_tls.h states the contract. */
 #include "daemon/settings_tls.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <unitls/insecure.h>
+#include <unitls/ocsp.h>
 
 #include "daemon/settings_yaml.h"
 
@@ -13,10 +16,36 @@
 
 /* --- TLS configurations -------------------------------------------------------------------- */
 
-enum config_part { PART_CHAINS_ONLY = 0, PART_CLIENT_AUTH = 1, PART_CLIENT_CRL = 4, PART_ALL = 7 };
+enum config_part {
+    PART_CHAINS_ONLY = 0, PART_CLIENT_AUTH = 1, PART_CLIENT_CRL = 4, PART_OCSP = 8, PART_ALL = 15
+};
 
+/* The chain's OCSP response file, as chain `index` of b. A listener that fetches its responses
+ * may not have one yet: a missing file is then no response, not an error. The file is read
+ * (and a read failure reported, naming it) when b is built. */
+static unitls_status builder_set_ocsp(unitls_server_config_builder *b,
+                                      const struct listener_settings *l,
+                                      const struct chain_settings *c, size_t index,
+                                      unitls_error *err)
+{
+    if (!c->ocsp_path || (l->ocsp_refresh && access(c->ocsp_path, F_OK) != 0 && errno == ENOENT))
+        return UNITLS_OK;
+    unitls_ocsp_response *r = unitls_ocsp_response_from_file(c->ocsp_path, err);
+    if (!r)
+        return err->status;
+    unitls_status st = unitls_server_config_builder_set_ocsp_response(b, index, r);
+    unitls_ocsp_response_unref(r);
+    if (st != UNITLS_OK)
+        snprintf(err->message, sizeof err->message, "%s: cannot set the OCSP response: %s",
+                 c->ocsp_path, unitls_status_name(st));
+    return st;
+}
+
+/* Adds chain c as chain `index` of b, with its OCSP response when with_ocsp. */
 static unitls_status builder_add_chain(unitls_server_config_builder *b,
-                                       const struct chain_settings *c, unitls_error *err)
+                                       const struct listener_settings *l,
+                                       const struct chain_settings *c, size_t index,
+                                       int with_ocsp, unitls_error *err)
 {
     unitls_certificate *leaf = unitls_certificate_from_file(c->cert_path, err);
     unitls_private_key *key = leaf && c->key_path
@@ -25,6 +54,8 @@ static unitls_status builder_add_chain(unitls_server_config_builder *b,
                                       ? unitls_signing_chain_new(leaf, key, NULL, 0, err) : NULL;
     unitls_status st = chain ? unitls_server_config_builder_add_certificate_chain(b, chain)
                              : err->status;
+    if (st == UNITLS_OK && with_ocsp)
+        st = builder_set_ocsp(b, l, c, index, err);
     unitls_signing_chain_unref(chain);
     unitls_private_key_unref(key);
     unitls_certificate_unref(leaf);
@@ -96,9 +127,11 @@ static unitls_server_config *listener_config(const struct listener_settings *l, 
     unitls_status st = b ? UNITLS_OK : UNITLS_ERR_NOMEM;
     if (!b)
         snprintf(err->message, sizeof err->message, "out of memory");
+    size_t n_added = 0;
     for (size_t i = 0; st == UNITLS_OK && i < l->n_chains; i++)
         if (only == ALL_CHAINS || only == i)
-            st = builder_add_chain(b, &l->chains[i], err);
+            st = builder_add_chain(b, l, &l->chains[i], n_added++, (parts & PART_OCSP) != 0,
+                                   err);
     if (st == UNITLS_OK && (parts & PART_CLIENT_AUTH))
         st = builder_set_client_auth(b, l, err);
     if (st == UNITLS_OK && (parts & PART_CLIENT_CRL))
@@ -130,9 +163,23 @@ static int listener_probe(const struct listener_settings *l, size_t only, enum c
     return 1;
 }
 
-/* Reports why l does not build or validate: each chain is built alone, then the trust store
- * with a chain that works, so that every failing entry is reported at its own line; `whole`,
- * the error of the whole build, at the listener, is the fallback. */
+/* 1 when chain i builds alone but not with its OCSP response; reported at the ocsp key (at
+ * the entry for CERT.ocsp, which has no key of its own). */
+static int ocsp_probe(const struct listener_settings *l, size_t i,
+                      const unitls_implementation *impl, const char *path,
+                      struct settings_errors *errs)
+{
+    const struct chain_settings *c = &l->chains[i];
+    if (!c->ocsp_path)
+        return 0;
+    return listener_probe(l, i, PART_OCSP, impl, path, c->ocsp_line ? c->ocsp_line : c->line,
+                          c->ocsp_line ? c->ocsp_column : c->column, errs);
+}
+
+/* Reports why l does not build or validate: each chain is built alone (then with its OCSP
+ * response), then the trust store with a chain that works, so that every failing entry is
+ * reported at its own line; `whole`, the error of the whole build, at the listener, is the
+ * fallback. */
 static void listener_explain(const struct listener_settings *l, const unitls_implementation *impl,
                              const char *whole, const char *path, struct settings_errors *errs)
 {
@@ -141,6 +188,8 @@ static void listener_explain(const struct listener_settings *l, const unitls_imp
     for (size_t i = 0; i < l->n_chains; i++) {
         if (listener_probe(l, i, PART_CHAINS_ONLY, impl, path, l->chains[i].line,
                            l->chains[i].column, errs))
+            located++;
+        else if (ocsp_probe(l, i, impl, path, errs))
             located++;
         else if (usable == ALL_CHAINS)
             usable = i;

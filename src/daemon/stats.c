@@ -110,6 +110,81 @@ static void metrics_runtime(struct evbuffer *out, const struct stats_sources *sr
                                                  memory_order_relaxed));
 }
 
+/* A label value in the text format: backslash, quote and newline escaped (a certificate's
+ * path may hold any of them). */
+static const char *label_escape(const char *text, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (; *text && n + 3 < cap; text++) {
+        if (*text == '\\' || *text == '"' || *text == '\n')
+            buf[n++] = '\\';
+        buf[n++] = *text == '\n' ? 'n' : *text;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static void ocsp_family(struct evbuffer *out, const char *name, const char *type,
+                        const char *help)
+{
+    evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void ocsp_series(struct evbuffer *out, const char *name, const struct ocsp_entry_view *v,
+                        uint64_t value)
+{
+    char cert[1024];
+    evbuffer_add_printf(out, "%s{listener=\"%s\",certificate=\"%s\"} %" PRIu64 "\n", name,
+                        v->listener, label_escape(v->certificate, cert, sizeof cert), value);
+}
+
+static void ocsp_states(struct evbuffer *out, const struct ocsp_entry_view *v)
+{
+    static const enum unitls_ocsp_state states[] = {UNITLS_OCSP_ABSENT, UNITLS_OCSP_VALID,
+                                                    UNITLS_OCSP_EXPIRED, UNITLS_OCSP_INVALID};
+    char cert[1024];
+    label_escape(v->certificate, cert, sizeof cert);
+    for (size_t k = 0; k < sizeof states / sizeof states[0]; k++)
+        evbuffer_add_printf(out, "unitlsd_ocsp_state{listener=\"%s\",certificate=\"%s\","
+                                 "state=\"%s\"} %d\n", v->listener, cert,
+                            unitls_ocsp_state_name(states[k]), v->state == states[k]);
+}
+
+/* Each certificate that staples (ocsp: or ocsp_refresh): its state, 1 for the current one of
+ * absent, valid, expired and invalid; its response's nextUpdate; its refreshes. */
+static void metrics_ocsp(struct evbuffer *out, const struct ocsp_monitor *m)
+{
+    size_t n = ocsp_monitor_size(m);
+    struct ocsp_entry_view v;
+    if (n == 0)
+        return;
+    ocsp_family(out, "unitlsd_ocsp_state", "gauge", "OCSP stapling state per certificate: 1 "
+                "for the current one (valid: stapled when a client asks).");
+    for (size_t i = 0; i < n; i++) {
+        ocsp_monitor_entry(m, i, &v);
+        ocsp_states(out, &v);
+    }
+    ocsp_family(out, "unitlsd_ocsp_next_update_seconds", "gauge", "nextUpdate of the "
+                "certificate's OCSP response in seconds since the epoch; 0 when unknown.");
+    for (size_t i = 0; i < n; i++) {
+        ocsp_monitor_entry(m, i, &v);
+        ocsp_series(out, "unitlsd_ocsp_next_update_seconds", &v,
+                    v.next_update > 0 ? (uint64_t)v.next_update : 0);
+    }
+    ocsp_family(out, "unitlsd_ocsp_refreshes_total", "counter", "Valid OCSP responses "
+                "fetched from the responder and installed (ocsp_refresh).");
+    for (size_t i = 0; i < n; i++) {
+        ocsp_monitor_entry(m, i, &v);
+        ocsp_series(out, "unitlsd_ocsp_refreshes_total", &v, v.refreshes);
+    }
+    ocsp_family(out, "unitlsd_ocsp_refresh_failures_total", "counter", "OCSP fetches that "
+                "failed or brought no valid response (ocsp_refresh).");
+    for (size_t i = 0; i < n; i++) {
+        ocsp_monitor_entry(m, i, &v);
+        ocsp_series(out, "unitlsd_ocsp_refresh_failures_total", &v, v.refresh_failures);
+    }
+}
+
 static void on_metrics(struct evhttp_request *req, void *arg)
 {
     const struct stats_server *st = arg;
@@ -126,6 +201,7 @@ static void on_metrics(struct evhttp_request *req, void *arg)
     }
     metrics_totals(out, &st->src);
     metrics_runtime(out, &st->src);
+    metrics_ocsp(out, st->src.ocsp);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                       "text/plain; version=0.0.4; charset=utf-8");
     evhttp_send_reply(req, 200, "OK", out);

@@ -1,5 +1,6 @@
 /* Optional plain-HTTP statistics (stats.listen): GET /metrics answers the Prometheus text
- * format with the counters of every worker, per-listener open connections and reload counts.
+ * format with the counters of every worker, per-listener open connections, reload counts and
+ * the OCSP stapling state of each certificate that staples.
  * It runs on the main thread's event base, so it never competes with the workers' loops, and
  * only reads counters the workers publish with relaxed atomic stores. No TLS, no auth: bind it
  * to loopback or a unix socket. */
@@ -12,6 +13,7 @@
 #include <event2/event.h>
 
 #include "daemon/activation.h"
+#include "daemon/ocsp_monitor.h"
 #include "daemon/runtime.h"
 #include "daemon/settings.h"
 #include "daemon/worker.h"
@@ -23,6 +25,7 @@ struct stats_sources {
     struct worker_pool *pool;
     struct generation **gen;           /* the current generation, swapped by reloads */
     const uint64_t *reloads_ok, *reloads_failed;
+    const struct ocsp_monitor *ocsp;   /* OCSP state per certificate; may be NULL */
 };
 
 /* Binds address, or claims it from systemd's sockets act (may be NULL), before privileges are

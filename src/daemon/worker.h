@@ -15,6 +15,10 @@
  * old one; so a listening socket the new generation no longer has is closed only when the last
  * worker has let go of it.
  *
+ * Which accept events may accept as listeners fill up is worker_slots' accounting. After a
+ * flood, each worker gives freed heap back as its connections fall (heap_trim_drop), and makes
+ * libevent's per-fd records in blocks so that they do not pin freed pages (worker.c).
+ *
  * Each worker bumps a heartbeat counter from a timer in its loop; worker_pool_alive() tells
  * the main thread whether every loop has turned since it last asked (for WATCHDOG=1). */
 #ifndef UNITLSD_WORKER_H

@@ -80,4 +80,26 @@ tls --echo-bytes 100 "127.0.0.1:$P" >"$T/q.out" 2>&1
 check_grep "log.access false: connections still served" '^completed=1 failed=0' "$T/q.out"
 stop_pid "$UNITLSD_PID"
 check_no_grep "log.access false: no access lines" 'access listener=' "$T/quiet.log"
+
+# The line prefix: level words anywhere but the journal (as in every log above), syslog
+# priorities when JOURNAL_STREAM names the file stderr is, as systemd sets it for a service
+# whose output goes to the journal.
+check_grep "outside the journal: lines start with a level word" '^info: access listener=acc ' \
+    "$T/unitlsd.log"
+check_no_grep "outside the journal: no syslog priority prefix" '^<[0-7]>' "$T/unitlsd.log"
+UNITLSD_LOG=$T/journal.log
+: >"$UNITLSD_LOG"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$UNITLSD_LOG")
+export JOURNAL_STREAM
+start_unitlsd "$T/unitlsd.yaml" "$P" || finish
+tls --echo-bytes 100 "127.0.0.1:$P" >/dev/null 2>&1
+wait_until 30 lines_at_least 'access listener=acc ' "$UNITLSD_LOG" 1
+stop_pid "$UNITLSD_PID"
+unset JOURNAL_STREAM
+check_grep "stderr is the journal: access lines start with <6>" '^<6>access listener=acc ' \
+    "$UNITLSD_LOG"
+check_grep "stderr is the journal: the start-up notice starts with <5>" '^<5>unitlsd ' \
+    "$UNITLSD_LOG"
+check_no_grep "stderr is the journal: no level words" '^\(info\|notice\|warning\): ' \
+    "$UNITLSD_LOG"
 finish

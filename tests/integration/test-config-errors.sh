@@ -30,31 +30,37 @@ n_fail=0
 pass() { n_pass=$((n_pass + 1)); echo "ok $((n_pass + n_fail)) - $1"; }
 fail() { n_fail=$((n_fail + 1)); echo "not ok $((n_pass + n_fail)) - $1"; }
 
-# check_config FILE: runs unitlsd (bounded to 30 s) with the report in $TMP/out; sets $status.
+# check_config FILE: runs unitlsd (bounded to 30 s) with the report (stderr) in $TMP/out and
+# what it prints on stdout (--check-config's summary of a valid file) in $TMP/stdout; sets
+# $status.
 # MODE=--check-config checks; MODE= starts the daemon, which must refuse the same files
 # with the same lines (it defers the implementation's checks to its contexts).
 MODE=--check-config
 check_config() {
-    timeout 30 "$UNITLSD" $MODE -c "$1" >"$TMP/out" 2>&1
+    timeout 30 "$UNITLSD" $MODE -c "$1" >"$TMP/stdout" 2>"$TMP/out"
     status=$?
 }
 
-# report_lines FILE: the report's lines about FILE, without a syslog priority prefix.
+# report_lines FILE: the report's lines about FILE, without the daemon's log prefix (a level
+# word, or a syslog priority under the journal).
 report_lines() {
-    sed 's/^<[0-7]>//' "$TMP/out" | awk -v p="$1:" 'index($0, p) == 1'
+    sed -e 's/^<[0-7]>//' -e 's/^\(error\|warning\|notice\|info\|debug\): //' "$TMP/out" |
+        awk -v p="$1:" 'index($0, p) == 1'
 }
 
 show_report() {
-    sed 's/^/    | /' "$TMP/out"
+    sed 's/^/    | /' "$TMP/out" "$TMP/stdout"
 }
 
 # expect_valid FILE NAME
 expect_valid() {
     check_config "$1"
-    if [ "$status" -eq 0 ] && [ -z "$(report_lines "$1")" ]; then
-        pass "$2: valid, exit 0"
+    if [ "$status" -eq 0 ] && [ -z "$(report_lines "$1")" ] &&
+        [ "$(grep -c "^$1: valid: [0-9]* listeners\{0,1\} on [0-9]* address\(es\)\{0,1\}, [0-9]* certificates\{0,1\} ([a-z, ]*)\$" "$TMP/stdout")" = 1 ] &&
+        [ "$(wc -l <"$TMP/stdout")" -eq 1 ]; then
+        pass "$2: valid, exit 0, one summary line"
     else
-        fail "$2: expected exit 0 and no error, got exit $status"
+        fail "$2: expected exit 0, no error and one summary line, got exit $status"
         show_report
     fi
 }

@@ -89,9 +89,9 @@ start_unitlsd "$T/unitlsd.yaml" $PORTS "$P_A" "$P_B" || finish
 
 for name in $UNITLS_IMPLEMENTATIONS; do
     check_grep "start-up logs listener impl-$name with $name" \
-        "^<6>listener impl-$name: $name, context built" "$UNITLSD_LOG"
+        "^info: listener impl-$name: $name, context built" "$UNITLSD_LOG"
 done
-check_grep "start-up logs listener b with $FIRST" "^<6>listener b: $FIRST, context built" \
+check_grep "start-up logs listener b with $FIRST" "^info: listener b: $FIRST, context built" \
     "$UNITLSD_LOG"
 
 # handshake_ok PORT: openssl s_client completes a verified handshake.

@@ -1,5 +1,6 @@
-/* Check suite for heap_trim's decision: when a tick trims and when it must not. The ticks are
- * fed made-up counter totals and clock values, so no daemon and no burst is needed. */
+/* Check suite for heap_trim's decisions: when a tick trims and when it must not, and when a
+ * worker's falling connection count trims. The ticks are fed made-up counter totals and clock
+ * values, the workers' decisions made-up counts, so no daemon and no burst is needed. */
 #include "config.h"
 
 #include <check.h>
@@ -96,6 +97,99 @@ START_TEST(a_burst_is_counted_from_the_last_trim)
 }
 END_TEST
 
+/* Opens connections one by one, the count going from `from` to `to`. */
+static void drop_rise(struct heap_trim_drop *d, size_t from, size_t to)
+{
+    for (size_t n = from + 1; n <= to; n++)
+        heap_trim_drop_opened(d, n);
+}
+
+/* Closes connections one by one from n down to to; returns how many trims that made. */
+static int drop_fall(struct heap_trim_drop *d, size_t from, size_t to)
+{
+    int trims = 0;
+    for (size_t n = from; n-- > to;)
+        trims += heap_trim_drop_closed(d, n, 0);
+    return trims;
+}
+
+START_TEST(a_flood_released_trims_a_few_times_down_to_zero)
+{
+    struct heap_trim_drop d = {0};
+    drop_rise(&d, 0, 2000);
+    /* halvings 2000 -> 1000 -> 500 -> 250 -> 125 -> 61 (the first with 64 fewer), then zero */
+    ck_assert_int_eq(drop_fall(&d, 2000, 1001), 0);
+    ck_assert_int_eq(heap_trim_drop_closed(&d, 1000, 0), TRIMS);
+    ck_assert_int_eq(drop_fall(&d, 1000, 0), TRIMS * 5);
+}
+END_TEST
+
+START_TEST(steady_load_never_trims)
+{
+    /* 500 open, churning: connections close and others open, the count never halves */
+    struct heap_trim_drop d = {0};
+    drop_rise(&d, 0, 500);
+    int trims = 0;
+    for (unsigned i = 0; i < 10000; i++) {
+        size_t n = 400 + (i * 37u) % 100u;
+        trims += heap_trim_drop_closed(&d, n, 0);
+        heap_trim_drop_opened(&d, n + 1);
+    }
+    ck_assert_int_eq(trims, 0);
+}
+END_TEST
+
+START_TEST(a_small_burst_never_trims)
+{
+    /* up to HEAP_TRIM_DROP - 1 open and back to zero, again and again */
+    struct heap_trim_drop d = {0};
+    int trims = 0;
+    for (unsigned i = 0; i < 100; i++) {
+        drop_rise(&d, 0, HEAP_TRIM_DROP - 1);
+        trims += drop_fall(&d, HEAP_TRIM_DROP - 1, 0);
+    }
+    ck_assert_int_eq(trims, 0);
+}
+END_TEST
+
+START_TEST(a_burst_of_drop_size_trims_once_at_zero)
+{
+    struct heap_trim_drop d = {0};
+    drop_rise(&d, 0, HEAP_TRIM_DROP);
+    ck_assert_int_eq(drop_fall(&d, HEAP_TRIM_DROP, 1), 0);
+    ck_assert_int_eq(heap_trim_drop_closed(&d, 0, 0), TRIMS);
+    /* a lone connection on the idle worker afterwards: no trim */
+    heap_trim_drop_opened(&d, 1);
+    ck_assert_int_eq(heap_trim_drop_closed(&d, 0, 0), 0);
+}
+END_TEST
+
+START_TEST(a_drop_is_counted_from_the_last_trim)
+{
+    struct heap_trim_drop d = {0};
+    drop_rise(&d, 0, 1000);
+    ck_assert_int_eq(drop_fall(&d, 1000, 500), TRIMS);
+    if (!TRIMS)
+        return;
+    /* back up to 600: the next trim needs the count at 300 (half of the new peak) */
+    drop_rise(&d, 500, 600);
+    ck_assert_int_eq(drop_fall(&d, 600, 301), 0);
+    ck_assert_int_eq(heap_trim_drop_closed(&d, 300, 0), 1);
+}
+END_TEST
+
+START_TEST(trims_need_drop_size_closes_between_them)
+{
+    /* a peak of 100: 100 -> 50 is a halving but only 50 fewer; the trim waits for 36 */
+    struct heap_trim_drop d = {0};
+    drop_rise(&d, 0, 100);
+    ck_assert_int_eq(drop_fall(&d, 100, 37), 0);
+    ck_assert_int_eq(heap_trim_drop_closed(&d, 36, 0), TRIMS);
+    /* 36 -> 0: fewer than HEAP_TRIM_DROP closed, but the burst's peak was 100: one at zero */
+    ck_assert_int_eq(drop_fall(&d, 36, 0), TRIMS);
+}
+END_TEST
+
 int main(void)
 {
     log_set_level(LOG_PRIO_WARNING); /* the trims' debug lines are not wanted here */
@@ -108,6 +202,14 @@ int main(void)
     tcase_add_test(tc, at_most_one_trim_per_interval);
     tcase_add_test(tc, a_burst_is_counted_from_the_last_trim);
     suite_add_tcase(s, tc);
+    TCase *drop = tcase_create("worker_drop");
+    tcase_add_test(drop, a_flood_released_trims_a_few_times_down_to_zero);
+    tcase_add_test(drop, steady_load_never_trims);
+    tcase_add_test(drop, a_small_burst_never_trims);
+    tcase_add_test(drop, a_burst_of_drop_size_trims_once_at_zero);
+    tcase_add_test(drop, a_drop_is_counted_from_the_last_trim);
+    tcase_add_test(drop, trims_need_drop_size_closes_between_them);
+    suite_add_tcase(s, drop);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <unitls/insecure.h>
+#include <unitls/ocsp.h>
 
 #include "daemon/settings.h"
 
@@ -183,6 +184,7 @@ static const char full_yaml[] =
     "    timeouts: { handshake: 250ms, idle: 2m, connect: 1h }\n"
     "    max_connections: 500\n"
     "    session_tickets: 2\n"
+    "    ocsp_refresh: true\n"
     "    implementation: openssl\n"
     "  - name: other.listener_2\n"
     "    listen: \"[::]:9000\"\n"
@@ -247,6 +249,9 @@ START_TEST(test_full_config_every_key)
     ck_assert_uint_eq(l->connect_timeout_ms, 3600000);
     ck_assert_uint_eq(l->max_connections, 500);
     ck_assert_uint_eq(l->session_tickets, 2);
+    ck_assert_int_eq(l->ocsp_refresh, 1);
+    cert_path(path, sizeof path, "example.org-combined.pem.ocsp");
+    ck_assert_str_eq(l->chains[1].ocsp_path, path);
     ck_assert_str_eq(l->implementation, "openssl");
     ck_assert_ptr_eq(l->impl, unitls_implementation_find("openssl"));
     ck_assert_ptr_null(l->tls);
@@ -441,6 +446,42 @@ START_TEST(test_relative_config_path)
 }
 END_TEST
 
+/* settings_load_buffer (fuzz/fuzz_settings.c's way in) reads text as settings_load reads a
+ * file: paths resolve against the name's directory, errors name it, a NUL is an error. */
+START_TEST(test_load_buffer)
+{
+    static const char yaml[] = "listeners:\n"
+                               "  - name: web\n"
+                               "    listen: 127.0.0.1:8443\n"
+                               "    certificates: [{cert: demo.pem, key: demo.key}]\n"
+                               "    backend: {address: 127.0.0.1:8080}\n";
+    ck_assert_int_eq(settings_load_buffer("/etc/unitlsd/unitlsd.yaml", yaml, sizeof yaml - 1,
+                                          &s, &errs), 0);
+    ck_assert_uint_eq(errs.n, 0);
+    ck_assert_str_eq(s.listeners[0].name, "web");
+    ck_assert_str_eq(s.listeners[0].chains[0].cert_path, "/etc/unitlsd/demo.pem");
+    ck_assert_str_eq(s.path, "/etc/unitlsd/unitlsd.yaml");
+    settings_free(&s);
+
+    static const char bad[] = "workers: 0\n";
+    ck_assert_int_eq(settings_load_buffer("mem.yaml", bad, sizeof bad - 1, &s, &errs), -1);
+    ck_assert_uint_ge(errs.n, 1);
+    ck_assert_msg(strncmp(errs.lines[0], "mem.yaml:1:10: workers:", 23) == 0, "got \"%s\"",
+                  errs.lines[0]);
+    settings_errors_free(&errs);
+
+    static const char nul[] = "workers: 2\n\0listeners: []\n";
+    ck_assert_int_eq(settings_load_buffer("nul.yaml", nul, sizeof nul - 1, &s, &errs), -1);
+    ck_assert_uint_ge(errs.n, 1);
+    ck_assert_msg(strncmp(errs.lines[0], "nul.yaml:", 9) == 0, "got \"%s\"", errs.lines[0]);
+    settings_errors_free(&errs);
+
+    ck_assert_int_eq(settings_load_buffer("empty.yaml", "", 0, &s, &errs), -1);
+    ck_assert_uint_eq(errs.n, 1);
+    ck_assert_ptr_nonnull(strstr(errs.lines[0], "the file is empty"));
+}
+END_TEST
+
 /* --- errors: keys and types --------------------------------------------------------------- */
 
 START_TEST(test_unknown_top_key)
@@ -461,7 +502,8 @@ START_TEST(test_unknown_listener_key)
                  "listener: unknown key 'max_conections'; expected one of: name, listen, "
                  "certificates, protocols, tls_versions, ciphers, groups, max_early_data, "
                  "client_auth, backend, "
-                 "timeouts, max_connections, session_tickets, strict_sni, implementation, insecure");
+                 "timeouts, max_connections, session_tickets, strict_sni, ocsp_refresh, "
+                 "implementation, insecure");
 }
 END_TEST
 
@@ -1083,6 +1125,112 @@ START_TEST(test_client_crl_needs_client_auth)
 }
 END_TEST
 
+/* --- OCSP stapling ----------------------------------------------------------------------- */
+
+/* A listener whose one certificate entry (lines 5 to 7) staples what `ocsp` (line 7, value at
+ * column 15) names; `extra` adds listener keys at line 9 on. */
+static void ocsp_yaml(char *out, size_t cap, const char *ocsp, const char *extra)
+{
+    snprintf(out, cap,
+             "listeners:\n"
+             "  - name: web\n"
+             "    listen: 127.0.0.1:8443\n"
+             "    certificates:\n"
+             "      - cert: ${UNITLS_TEST_CERTS}/localhost.pem\n"
+             "        key: ${UNITLS_TEST_CERTS}/localhost.key\n"
+             "        ocsp: %s\n"
+             "    backend: {address: 127.0.0.1:8080}\n"
+             "%s", ocsp, extra);
+}
+
+/* ocsp: a path resolved like cert and key, where it was given; ocsp_refresh false by default,
+ * and with it every entry without `ocsp:` keeps its responses in CERT.ocsp. */
+START_TEST(test_ocsp_keys)
+{
+    char yaml[2048], want[1200];
+    ocsp_yaml(yaml, sizeof yaml, "staples/localhost.der",
+              LISTENER("api", "127.0.0.1:8444") "    ocsp_refresh: true\n");
+    assert_load_ok(yaml);
+    const struct chain_settings *c = &s.listeners[0].chains[0];
+    snprintf(want, sizeof want, "%s/staples/localhost.der", dir);
+    ck_assert_str_eq(c->ocsp_path, want);
+    ck_assert_int_eq(c->ocsp_line, 7);
+    ck_assert_int_eq(c->ocsp_column, 15);
+    ck_assert_int_eq(s.listeners[0].ocsp_refresh, 0);
+    ck_assert_int_eq(s.listeners[1].ocsp_refresh, 1);
+    c = &s.listeners[1].chains[0];
+    cert_path(want, sizeof want, "localhost.pem.ocsp");
+    ck_assert_str_eq(c->ocsp_path, want);
+    ck_assert_int_eq(c->ocsp_line, 0);
+    settings_free(&s);
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443"));
+    ck_assert_ptr_null(s.listeners[0].chains[0].ocsp_path);
+    ck_assert_int_eq(s.listeners[0].ocsp_refresh, 0);
+}
+END_TEST
+
+START_TEST(test_ocsp_bad_values)
+{
+    char yaml[2048];
+    ocsp_yaml(yaml, sizeof yaml, "[a.der]", "    ocsp_refresh: soon\n");
+    assert_load_fails(yaml, 2);
+    assert_error(0, 7, 15, "ocsp: ");
+    assert_error(1, 9, 19, "ocsp_refresh: unknown value 'soon'; expected one of: false, true");
+}
+END_TEST
+
+/* The response file is configuration content: read at build, so a changed file makes an
+ * unequal configuration and an unchanged one an equal configuration (a reload reuses the
+ * context). An unparsable response still builds: that chain just does not staple. */
+START_TEST(test_build_tls_ocsp)
+{
+    char yaml[2048], der[600];
+    struct settings again, changed;
+    snprintf(der, sizeof der, "%s/localhost.der", dir);
+    write_file(der, "not an OCSP response");
+    ocsp_yaml(yaml, sizeof yaml, "localhost.der", "");
+    assert_load_ok(yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
+    unitls_ocsp_response *r = unitls_server_config_ocsp_response(s.listeners[0].tls, 0);
+    ck_assert_ptr_nonnull(r);
+    size_t len = 0;
+    const uint8_t *content = unitls_ocsp_response_content(r, &len);
+    ck_assert_uint_eq(len, strlen("not an OCSP response"));
+    ck_assert_int_eq(memcmp(content, "not an OCSP response", len), 0);
+    ck_assert_int_eq(settings_load(config_path, &again, &errs), 0);
+    ck_assert_int_eq(settings_build_tls(&again, NULL, SETTINGS_VALIDATE, &errs), 0);
+    ck_assert(unitls_server_config_equal(s.listeners[0].tls, again.listeners[0].tls));
+    write_file(der, "another response");
+    ck_assert_int_eq(settings_load(config_path, &changed, &errs), 0);
+    ck_assert_int_eq(settings_build_tls(&changed, NULL, SETTINGS_VALIDATE, &errs), 0);
+    ck_assert(!unitls_server_config_equal(s.listeners[0].tls, changed.listeners[0].tls));
+    settings_free(&again);
+    settings_free(&changed);
+}
+END_TEST
+
+/* A response file that cannot be read is an error at the ocsp key's value, unless the listener
+ * fetches its own (ocsp_refresh): then it is no response yet. */
+START_TEST(test_build_tls_ocsp_missing)
+{
+    char yaml[2048];
+    ocsp_yaml(yaml, sizeof yaml, "missing.der", "");
+    assert_load_ok(yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), -1);
+    if (errs.n != 1)
+        dump_errors();
+    ck_assert_uint_eq(errs.n, 1);
+    assert_error(0, 7, 15, "listener 'web': ");
+    assert_error(0, 7, 15, "missing.der");
+    settings_free(&s);
+    settings_errors_free(&errs);
+    ocsp_yaml(yaml, sizeof yaml, "missing.der", "    ocsp_refresh: true\n");
+    assert_load_ok(yaml);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
+    ck_assert_ptr_null(unitls_server_config_ocsp_response(s.listeners[0].tls, 0));
+}
+END_TEST
+
 /* The daemon defers the implementation's checks to its contexts: files are still read (a
  * missing one fails at once), a key that does not match its leaf only shows when the context is
  * made, and settings_explain_tls then says where, as a validating build would have. */
@@ -1151,9 +1299,19 @@ START_TEST(test_check_file)
     size_t len = 0;
     write_file(config_path, full_yaml);
     FILE *report = open_memstream(&out, &len);
-    ck_assert_int_eq(settings_check_file(config_path, report), 0);
+    ck_assert_int_eq(settings_check_file(config_path, report, NULL), 0);
     fclose(report);
     ck_assert_uint_eq(len, 0);
+    free(out);
+
+    /* the summary of a valid file: one line, naming the file and what it would serve */
+    report = open_memstream(&out, &len);
+    ck_assert_int_eq(settings_check_file(config_path, NULL, report), 0);
+    fclose(report);
+    char summary[1200];
+    snprintf(summary, sizeof summary, "%s: valid: 2 listeners on 3 addresses, 3 certificates (openssl)\n",
+             config_path);
+    ck_assert_str_eq(out, summary);
     free(out);
 
     /* listener one has a parse error; listener two parses but its key does not match */
@@ -1171,14 +1329,14 @@ START_TEST(test_check_file)
                             "        key: ${UNITLS_TEST_CERTS}/localhost.key\n"
                             "    backend: {address: 127.0.0.1:8080}\n");
     report = open_memstream(&out, &len);
-    ck_assert_int_eq(settings_check_file(config_path, report), 1);
+    ck_assert_int_eq(settings_check_file(config_path, report, NULL), 1);
     fclose(report);
     char want[2048];
     snprintf(want, sizeof want,
              "%s:9:5: listener: unknown key 'idle'; expected one of: name, listen, certificates, "
              "protocols, tls_versions, ciphers, groups, max_early_data, client_auth, backend, "
-             "timeouts, max_connections, session_tickets, strict_sni, implementation, "
-             "insecure\n%s:13:9: listener "
+             "timeouts, max_connections, session_tickets, strict_sni, ocsp_refresh, "
+             "implementation, insecure\n%s:13:9: listener "
              "'api': "
              "private key file ",
              config_path, config_path);
@@ -1198,11 +1356,11 @@ START_TEST(test_check_file_missing)
     size_t len = 0;
     snprintf(path, sizeof path, "%s/none.yaml", dir);
     FILE *report = open_memstream(&out, &len);
-    ck_assert_int_eq(settings_check_file(path, report), 1);
+    ck_assert_int_eq(settings_check_file(path, report, NULL), 1);
     fclose(report);
     ck_assert_ptr_nonnull(strstr(out, "none.yaml: cannot open the configuration"));
     free(out);
-    ck_assert_int_eq(settings_check_file(path, NULL), 1);
+    ck_assert_int_eq(settings_check_file(path, NULL, NULL), 1);
 }
 END_TEST
 
@@ -1332,7 +1490,7 @@ START_TEST(test_check_file_implementation)
     write_file(config_path, "listeners:\n" LISTENER("web", "127.0.0.1:8443")
                             "    implementation: boringssl\n");
     FILE *report = open_memstream(&out, &len);
-    ck_assert_int_eq(settings_check_file(config_path, report), 1);
+    ck_assert_int_eq(settings_check_file(config_path, report, NULL), 1);
     fclose(report);
     unknown_implementation_message(needle, sizeof needle, "boringssl");
     snprintf(want, sizeof want, "%s:9:21: %s\n", config_path, needle);
@@ -1392,6 +1550,7 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, test_env_expansion);
     tcase_add_test(tc, test_relative_paths_follow_config_dir);
     tcase_add_test(tc, test_relative_config_path);
+    tcase_add_test(tc, test_load_buffer);
     suite_add_tcase(suite, tc);
 
     tc = tcase_create("errors");
@@ -1442,6 +1601,10 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, test_build_tls_client_crl);
     tcase_add_loop_test(tc, test_build_tls_client_crl_errors, 0, 3);
     tcase_add_test(tc, test_client_crl_needs_client_auth);
+    tcase_add_test(tc, test_ocsp_keys);
+    tcase_add_test(tc, test_ocsp_bad_values);
+    tcase_add_test(tc, test_build_tls_ocsp);
+    tcase_add_test(tc, test_build_tls_ocsp_missing);
     tcase_add_test(tc, test_build_tls_listener_error);
     tcase_add_test(tc, test_build_tls_deferred_then_explained);
     tcase_add_test(tc, test_build_tls_deferred_missing_file);
