@@ -14,6 +14,7 @@
 
 #include <unitls/unitls.h>
 
+#include "histogram_hdr.h"
 #include "options.h"
 #include "report.h"
 #include "runner.h"
@@ -102,26 +103,55 @@ static void descriptors_raise(unsigned concurrency)
                 concurrency, (unsigned long long)rl.rlim_cur);
 }
 
-/* Runs the load and prints the report: EXIT_RAN, or EXIT_COULD_NOT_RUN when it could not. */
+/* The report on stdout and, with --hdr, the latency distribution in hdr: EXIT_RAN, or
+ * EXIT_COULD_NOT_RUN when either could not be written. */
+static int reports_write(const struct load_options *o, const struct target *t,
+                         const struct run_result *result, FILE *hdr)
+{
+    int status = EXIT_RAN;
+    if (!o->json) {
+        report_text(stdout, o, t, result);
+    } else if (report_json(stdout, o, t, result) != 0) {
+        fprintf(stderr, "unitls-load: the JSON report could not be built or written\n");
+        status = EXIT_COULD_NOT_RUN;
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "unitls-load: standard output: %s\n", strerror(errno));
+        status = EXIT_COULD_NOT_RUN;
+    }
+    if (hdr && histogram_hdr_write(hdr, &result->stats.latency) != 0) {
+        fprintf(stderr, "unitls-load: --hdr %s: %s\n", o->hdr_file, strerror(errno));
+        status = EXIT_COULD_NOT_RUN;
+    }
+    return status;
+}
+
+/* Runs the load and prints the report: EXIT_RAN, or EXIT_COULD_NOT_RUN when it could not.
+ * --hdr's file is opened first, so a path that cannot be written stops the tool before the
+ * load rather than after it. */
 static int run_and_report(const struct load_options *o, const struct target *t,
                           unitls_client_config *cfg, const uint8_t *request, size_t request_len)
 {
     char err[512];
-    struct run_result *result = calloc(1, sizeof *result);
-    if (!result) {
-        fprintf(stderr, "unitls-load: out of memory\n");
+    FILE *hdr = NULL;
+    if (o->hdr_file && !(hdr = fopen(o->hdr_file, "w"))) {
+        fprintf(stderr, "unitls-load: --hdr %s: %s\n", o->hdr_file, strerror(errno));
         return EXIT_COULD_NOT_RUN;
     }
-    descriptors_raise(o->concurrency);
+    struct run_result *result = calloc(1, sizeof *result);
     int status = EXIT_COULD_NOT_RUN;
-    if (runner_run(o, t, cfg, request, request_len, result, err, sizeof err) != 0) {
-        fprintf(stderr, "unitls-load: %s\n", err);
+    if (!result) {
+        fprintf(stderr, "unitls-load: out of memory\n");
     } else {
-        if (o->json)
-            report_json(stdout, o, t, result);
+        descriptors_raise(o->concurrency);
+        if (runner_run(o, t, cfg, request, request_len, result, err, sizeof err) != 0)
+            fprintf(stderr, "unitls-load: %s\n", err);
         else
-            report_text(stdout, o, t, result);
-        status = fflush(stdout) == 0 ? EXIT_RAN : EXIT_COULD_NOT_RUN;
+            status = reports_write(o, t, result, hdr);
+    }
+    if (hdr && fclose(hdr) != 0 && status == EXIT_RAN) {
+        fprintf(stderr, "unitls-load: --hdr %s: %s\n", o->hdr_file, strerror(errno));
+        status = EXIT_COULD_NOT_RUN;
     }
     free(result);
     return status;

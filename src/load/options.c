@@ -1,8 +1,10 @@
-/* options: a table of options, each with a function that applies its value. Long options take
- * "--name VALUE" or "--name=VALUE"; a few have a one-letter form ("-c 10"). */
+/* options: a table of options, each with a function that applies its value, read with
+ * getopt_long. Long options take "--name VALUE" or "--name=VALUE" (or a unique abbreviation of
+ * the name); a few have a one-letter form ("-c 10", "-kq"). */
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -335,6 +337,14 @@ static int apply_quiet(struct load_options *o, const char *v, char *err, size_t 
     return apply_flag(&o->quiet);
 }
 
+static int apply_hdr(struct load_options *o, const char *v, char *err, size_t err_len)
+{
+    if (*v == '\0')
+        return usage_error(err, err_len, "--hdr: expected a file name");
+    o->hdr_file = v;
+    return 0;
+}
+
 struct option_def {
     const char *name;
     char letter;       /* 0: long form only */
@@ -361,31 +371,106 @@ static const struct option_def option_table[] = {
     {"request", 0, 1, apply_request},
     {"payload", 0, 1, apply_payload},
     {"json", 0, 0, apply_json},
+    {"hdr", 0, 1, apply_hdr},
     {"quiet", 'q', 0, apply_quiet},
 };
+#define N_OPTIONS (sizeof option_table / sizeof option_table[0])
 
-/* The definition arg names and, for "--name=value", where the inline value starts. */
-static const struct option_def *option_find(const char *arg, const char **inline_value)
+/* --- getopt_long ------------------------------------------------------------------------ */
+
+/* getopt_long's code for a long-only option: past every character, so never a letter. */
+#define LONG_ONLY_BASE 256
+
+/* getopt_long's tables, built from option_table so the options are listed once. --help and
+ * --version come last: they end the parse rather than apply a value. */
+struct getopt_tables {
+    struct option longopts[N_OPTIONS + 3];
+    char shortopts[2 * N_OPTIONS + 5];
+};
+
+static int option_code(size_t i)
 {
-    *inline_value = NULL;
-    for (size_t i = 0; i < sizeof option_table / sizeof option_table[0]; i++) {
+    return option_table[i].letter ? option_table[i].letter : LONG_ONLY_BASE + (int)i;
+}
+
+static void getopt_tables_build(struct getopt_tables *t)
+{
+    size_t n_short = 0;
+    /* '-': operands come back in place as code 1, wherever they are and whatever
+     * POSIXLY_CORRECT says, and argv is left in its order; ':': a missing value returns ':',
+     * told apart from '?'. */
+    t->shortopts[n_short++] = '-';
+    t->shortopts[n_short++] = ':';
+    for (size_t i = 0; i < N_OPTIONS; i++) {
         const struct option_def *d = &option_table[i];
-        if (arg[1] != '-') {
-            if (d->letter && arg[1] == d->letter && arg[2] == '\0')
-                return d;
-            continue;
-        }
-        size_t len = strlen(d->name);
-        if (strncmp(arg + 2, d->name, len) != 0)
-            continue;
-        if (arg[2 + len] == '\0')
-            return d;
-        if (arg[2 + len] == '=' && d->takes_value) {
-            *inline_value = arg + 3 + len;
-            return d;
+        t->longopts[i] = (struct option){d->name, d->takes_value ? required_argument : no_argument,
+                                         NULL, option_code(i)};
+        if (d->letter) {
+            t->shortopts[n_short++] = d->letter;
+            if (d->takes_value)
+                t->shortopts[n_short++] = ':';
         }
     }
+    t->longopts[N_OPTIONS] = (struct option){"help", no_argument, NULL, 'h'};
+    t->longopts[N_OPTIONS + 1] = (struct option){"version", no_argument, NULL, 'V'};
+    t->longopts[N_OPTIONS + 2] = (struct option){NULL, 0, NULL, 0};
+    t->shortopts[n_short++] = 'h';
+    t->shortopts[n_short++] = 'V';
+    t->shortopts[n_short] = '\0';
+}
+
+static const struct option_def *option_by_code(int code)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (option_code(i) == code)
+            return &option_table[i];
     return NULL;
+}
+
+static const char *long_name_of(const struct getopt_tables *t, int code)
+{
+    for (const struct option *l = t->longopts; l->name; l++)
+        if (l->val == code)
+            return l->name;
+    return NULL;
+}
+
+/* "--in": the long options it abbreviates, comma-separated, and how many. */
+static size_t long_matches(const struct getopt_tables *t, const char *arg, char *buf, size_t cap)
+{
+    size_t len = strcspn(arg + 2, "="), n = 0;
+    buf[0] = '\0';
+    for (const struct option *l = t->longopts; l->name; l++) {
+        if (strncmp(l->name, arg + 2, len) != 0)
+            continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, cap - used, "%s--%s", n ? ", " : "", l->name);
+        n++;
+    }
+    return n;
+}
+
+/* The reason for getopt_long's '?' or ':'. arg is the element it stopped in
+ * (argv[optind - 1]); bad_code is its optopt: the option's code when the option is known, the
+ * letter for an unknown short option, 0 for an unknown or ambiguous long one. */
+static void getopt_error(const struct getopt_tables *t, int code, int bad_code, const char *arg,
+                         char *err, size_t err_len)
+{
+    int typed_long = strncmp(arg, "--", 2) == 0;
+    const char *name = long_name_of(t, bad_code);
+    char matches[256];
+    if (code == ':' && typed_long)
+        usage_error(err, err_len, "%s needs a value", arg);
+    else if (code == ':')
+        usage_error(err, err_len, "-%c needs a value", bad_code);
+    else if (name)
+        usage_error(err, err_len, "--%s takes no value", name);
+    else if (bad_code != 0)
+        usage_error(err, err_len, "unknown option -%c", bad_code);
+    else if (typed_long && long_matches(t, arg, matches, sizeof matches) > 1)
+        usage_error(err, err_len, "ambiguous option %s (%s)", arg, matches);
+    else
+        usage_error(err, err_len, "unknown option %s", arg);
 }
 
 static void defaults_set(struct load_options *o)
@@ -428,48 +513,50 @@ static int options_finish(struct load_options *o, int concurrency_set, char *err
     return 0;
 }
 
+/* An operand: the one HOST:PORT, wherever it comes on the line. */
+static int operand_take(struct load_options *o, const char *arg, char *err, size_t err_len)
+{
+    if (o->target)
+        return usage_error(err, err_len, "unexpected argument %s (one HOST:PORT only)", arg);
+    o->target = arg;
+    return 0;
+}
+
 enum options_result options_parse(int argc, char *const argv[], struct load_options *o,
                                   char *err, size_t err_len)
 {
+    struct getopt_tables tables;
+    getopt_tables_build(&tables);
     defaults_set(o);
     int concurrency_set = 0;
-    int only_operands = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (only_operands || arg[0] != '-' || arg[1] == '\0') {
-            if (o->target) {
-                usage_error(err, err_len, "unexpected argument %s (one HOST:PORT only)", arg);
-                return OPTIONS_USAGE;
-            }
-            o->target = arg;
-            continue;
-        }
-        if (strcmp(arg, "--") == 0) {
-            only_operands = 1;
-            continue;
-        }
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+    /* getopt's state is libc's: reset it (glibc starts over at optind 0) so a second parse, as
+     * in the unit tests, begins afresh, and keep its own messages off: ours name the cause. */
+    optind = 0;
+    opterr = 0;
+    int code;
+    while ((code = getopt_long(argc, argv, tables.shortopts, tables.longopts, NULL)) != -1) {
+        if (code == 'h')
             return OPTIONS_HELP;
-        if (strcmp(arg, "--version") == 0 || strcmp(arg, "-V") == 0)
+        if (code == 'V')
             return OPTIONS_VERSION;
-        const char *value;
-        const struct option_def *d = option_find(arg, &value);
-        if (!d) {
-            usage_error(err, err_len, "unknown option %s", arg);
+        if (code == 1) {
+            if (operand_take(o, optarg, err, err_len) != 0)
+                return OPTIONS_USAGE;
+            continue;
+        }
+        if (code == '?' || code == ':') {
+            getopt_error(&tables, code, optopt, argv[optind - 1], err, err_len);
             return OPTIONS_USAGE;
         }
-        if (d->takes_value && !value) {
-            if (i + 1 >= argc) {
-                usage_error(err, err_len, "%s needs a value", arg);
-                return OPTIONS_USAGE;
-            }
-            value = argv[++i];
-        }
-        if (d->apply(o, value, err, err_len) != 0)
+        const struct option_def *d = option_by_code(code);
+        if (d->apply(o, optarg, err, err_len) != 0)
             return OPTIONS_USAGE;
         if (d->apply == apply_concurrency)
             concurrency_set = 1;
     }
+    for (; optind < argc; optind++) /* what follows "--" */
+        if (operand_take(o, argv[optind], err, err_len) != 0)
+            return OPTIONS_USAGE;
     return options_finish(o, concurrency_set, err, err_len) == 0 ? OPTIONS_OK : OPTIONS_USAGE;
 }
 
@@ -518,6 +605,8 @@ void options_usage(FILE *out)
           "      --request FILE      request mode: send FILE's bytes (default: GET /)\n"
           "      --payload BYTES     throughput mode: bytes each way (64K, 10M; default 1M)\n"
           "      --json              print the report as one JSON object\n"
+          "      --hdr FILE          also write the latency distribution to FILE in\n"
+          "                          HdrHistogram's percentile text format (values in ms)\n"
           "  -q, --quiet             no live progress line\n"
           "  -V, --version           versions and the TLS implementations built\n"
           "  -h, --help              this text\n"

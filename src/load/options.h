@@ -54,6 +54,7 @@ struct load_options {
     const char *request_file;    /* NULL: a minimal HTTP/1.1 GET */
     uint64_t payload_len;
     int json;
+    const char *hdr_file;        /* NULL: no HdrHistogram percentile distribution file */
     int quiet;                   /* no live progress line even on a terminal */
     const unitls_implementation *implementation; /* never NULL: the library's default unless
                                                     --implementation names another */

@@ -14,16 +14,14 @@
 
 void report_text(FILE *out, const struct load_options *o, const struct target *t,
                  const struct run_result *r);
-void report_json(FILE *out, const struct load_options *o, const struct target *t,
-                 const struct run_result *r);
+/* Returns 0, or -1 when the report could not be built (out of memory) or written. */
+int report_json(FILE *out, const struct load_options *o, const struct target *t,
+                const struct run_result *r);
 
 /* One progress line, rewritten in place ("\r", cleared to the end). */
 void report_progress(FILE *out, uint64_t elapsed_ns, uint64_t completed,
                      uint64_t completed_last_second, uint64_t failed, uint64_t in_flight);
 /* Clears the progress line so the report starts on a clean line. */
 void report_progress_end(FILE *out);
-
-/* Writes s (len bytes) as a JSON string literal, quotes included. */
-void report_json_string(FILE *out, const uint8_t *s, size_t len);
 
 #endif

@@ -4,7 +4,8 @@
 # finished accepts and never resumes; resume mode's resumed handshakes agree with the server's
 # session cache hits; a wrong CA counts every connection as a verification failure (and the
 # server finishes none of them); --tls-version/--cipher choose what is negotiated; --json
-# carries the contract's keys; the exit status says ran / bad usage / could not run.
+# carries the contract's keys; --hdr writes HdrHistogram's percentile distribution of the same
+# handshakes; the exit status says ran / bad usage / could not run.
 . "$(dirname "$0")/lib.sh"
 
 command -v "$OPENSSL" >/dev/null 2>&1 || skip_all "no openssl command"
@@ -43,7 +44,8 @@ ACCEPTED='server accepts .SSL_accept...'
 # --- handshake mode: counts agree with the server's, no resumption -------------------------
 N=300
 server_stats hs0
-run_load "$T/hs.json" --cafile "$CERTS/ca.pem" --count $N --concurrency 8 "127.0.0.1:$P"
+run_load "$T/hs.json" --cafile "$CERTS/ca.pem" --count $N --concurrency 8 --hdr "$T/hs.hgrm" \
+    "127.0.0.1:$P"
 server_stats hs1
 check_eq "handshake mode exits 0" "$RC" 0
 check_eq "handshake mode completed $N" "$(json_get "$T/hs.json" completed)" "$N"
@@ -52,6 +54,27 @@ check_eq "the server finished as many handshakes as the tool completed (+1 statu
     "$(delta hs0 hs1 "$FINISHED")" "$(json_get "$T/hs.json" completed)"
 check_eq "handshake mode never resumed (server side)" "$(hits hs0 hs1)" 0
 check_eq "handshake mode never resumed (client side)" "$(json_get "$T/hs.json" resumed)" 0
+
+# --- --hdr: the same handshakes as HdrHistogram's percentile distribution --------------------
+# hgrm_total FILE: the footer's total count. hgrm_rows_ok FILE: rows whose values and counts
+# never go down and whose percentiles always go up, the last one 100 %.
+hgrm_total() { sed -n 's/^#\[Max .*Total count *= *\([0-9]*\)\]$/\1/p' "$1"; }
+hgrm_rows_ok() {
+    awk 'NR > 2 && !/^#/ { if (n && ($1 < v || $2 <= p || $3 < c)) bad = 1; v = $1; p = $2
+                            c = $3; n++ }
+         END { exit !(n > 1 && !bad && p == 1) }' "$1"
+}
+check_eq "--hdr: the header HdrHistogram's plotters read" "$(head -n 1 "$T/hs.hgrm")" \
+    '       Value     Percentile TotalCount 1/(1-Percentile)'
+check_eq "--hdr: the total count is the handshakes the server finished" \
+    "$(hgrm_total "$T/hs.hgrm")" "$(delta hs0 hs1 "$FINISHED")"
+check_eq "--hdr: ... and those the JSON report counts" \
+    "$(hgrm_total "$T/hs.hgrm")" "$(json_get "$T/hs.json" completed)"
+check "--hdr: rows ordered, ending at 100 % of the total" hgrm_rows_ok "$T/hs.hgrm"
+hgrm_max=$(sed -n 's/^#\[Max *= *\([0-9.]*\),.*/\1/p' "$T/hs.hgrm")
+check "--hdr: its maximum is the report's (${hgrm_max:-?} ms)" \
+    awk -v a="${hgrm_max:-x}" -v b="$(json_get "$T/hs.json" latency_ms.max)" \
+    'BEGIN { exit !(a != "x" && a - b < 0.0015 && b - a < 0.0015) }'
 
 # --- resume mode: the server's session hits are the tool's resumed handshakes ---------------
 run_load "$T/re.json" --cafile "$CERTS/ca.pem" --mode resume --count $N --concurrency 4 \
@@ -94,6 +117,9 @@ check_eq "bad usage exits 2" "$?" 2
 "$LOAD" --cafile "$T/no-such-ca.pem" --count 1 "127.0.0.1:$P" >/dev/null 2>"$T/noca.json.err"
 check_eq "an unreadable CA file exits 1" "$?" 1
 check_grep "... and says which file" "no-such-ca.pem" "$T/noca.json.err"
+"$LOAD" --hdr "$T/no-such-dir/x.hgrm" --count 1 "127.0.0.1:$P" >/dev/null 2>"$T/nohdr.json.err"
+check_eq "an --hdr file that cannot be written exits 1" "$?" 1
+check_grep "... before the run, naming the file" "no-such-dir/x.hgrm" "$T/nohdr.json.err"
 "$LOAD" --count 1 "no-such-host.invalid:443" >/dev/null 2>"$T/nohost.json.err"
 check_eq "an unresolvable host exits 1" "$?" 1
 cat "$T"/*.json.err >"$T/load.stderr" 2>/dev/null

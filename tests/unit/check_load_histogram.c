@@ -1,15 +1,21 @@
 /* Check suites for unitls-load's pure modules: histogram (bucket precision, percentiles,
- * merge), options (values, HOST:PORT forms, usage errors), http (response framing) and stats
- * (reason mapping, merge). No sockets: these are the parts whose arithmetic the report's
+ * merge), histogram_hdr (HdrHistogram's percentile text: rows, ticks, footer), options (values,
+ * HOST:PORT forms, getopt_long's forms, usage errors), http (response framing), stats
+ * (reason mapping, merge) and report (the JSON report's spelling, read back by jansson). No sockets: these are the parts whose arithmetic the report's
  * figures rest on. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "load/histogram.h"
+#include "load/histogram_hdr.h"
 #include "load/http.h"
 #include "load/options.h"
+#include "load/report.h"
 #include "load/stats.h"
 
 /* --- histogram -------------------------------------------------------------------------- */
@@ -112,6 +118,180 @@ START_TEST(histogram_empty_reports_zero)
 }
 END_TEST
 
+/* --- histogram_hdr ---------------------------------------------------------------------- */
+
+#define HDR_MAX_ROWS 4000
+
+struct hdr_row {
+    double value_ms, percentile, inverse;
+    unsigned long long count;
+    int has_inverse;
+};
+
+struct hdr_text {
+    struct hdr_row rows[HDR_MAX_ROWS];
+    size_t n_rows;
+    double mean_ms, stddev_ms, max_ms;
+    unsigned long long total;
+    unsigned buckets, sub_buckets;
+};
+
+/* h written by histogram_hdr_write, as a string the caller frees. */
+static char *hdr_text_of(const struct histogram *h)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(histogram_hdr_write(f, h), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    return text;
+}
+
+static void hdr_footer_parse(char *line[3], struct hdr_text *t)
+{
+    ck_assert_int_eq(sscanf(line[0], "#[Mean    = %lf, StdDeviation   = %lf]", &t->mean_ms,
+                            &t->stddev_ms), 2);
+    ck_assert_int_eq(sscanf(line[1], "#[Max     = %lf, Total count    = %llu]", &t->max_ms,
+                            &t->total), 2);
+    ck_assert_int_eq(sscanf(line[2], "#[Buckets = %u, SubBuckets     = %u]", &t->buckets,
+                            &t->sub_buckets), 2);
+}
+
+/* Parses the whole text, checking the header, that every row has its columns, and that only
+ * the last row goes without 1/(1-Percentile). */
+static void hdr_parse(char *text, struct hdr_text *t)
+{
+    char *save = NULL, *line = strtok_r(text, "\n", &save);
+    ck_assert_str_eq(line, "       Value     Percentile TotalCount 1/(1-Percentile)");
+    ck_assert_int_eq(text[strlen(line) + 1], '\n'); /* a blank line follows the header */
+    t->n_rows = 0;
+    char *footer[3];
+    size_t n_footer = 0;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        if (line[0] == '#') {
+            ck_assert_uint_lt(n_footer, 3);
+            footer[n_footer++] = line;
+            continue;
+        }
+        ck_assert_uint_eq(n_footer, 0);
+        ck_assert_uint_lt(t->n_rows, HDR_MAX_ROWS);
+        struct hdr_row *r = &t->rows[t->n_rows++];
+        int n = sscanf(line, "%lf %lf %llu %lf", &r->value_ms, &r->percentile, &r->count,
+                       &r->inverse);
+        ck_assert_msg(n == 4 || n == 3, "row %zu: %s", t->n_rows, line);
+        r->has_inverse = n == 4;
+    }
+    ck_assert_uint_eq(n_footer, 3);
+    hdr_footer_parse(footer, t);
+}
+
+/* Rows never go down, percentiles always go up, each row's count has reached its percentile,
+ * and the last row is 100 % of the total at the maximum. */
+static void hdr_check_rows(const struct hdr_text *t, const struct histogram *h)
+{
+    ck_assert_uint_ge(t->n_rows, 2);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        const struct hdr_row *r = &t->rows[i];
+        ck_assert_msg(100.0 * (double)r->count / (double)h->n >= 100.0 * r->percentile - 1e-9,
+                      "row %zu: count %llu below percentile %.12f", i, r->count, r->percentile);
+        ck_assert_int_eq(r->has_inverse, i + 1 < t->n_rows);
+        if (r->has_inverse)
+            ck_assert_double_eq_tol(r->inverse, 1.0 / (1.0 - r->percentile), 0.01);
+        if (i == 0)
+            continue;
+        ck_assert_double_ge(r->value_ms, t->rows[i - 1].value_ms);
+        ck_assert_double_gt(r->percentile, t->rows[i - 1].percentile);
+        ck_assert_uint_ge(r->count, t->rows[i - 1].count);
+    }
+    const struct hdr_row *last = &t->rows[t->n_rows - 1];
+    ck_assert_double_eq(last->percentile, 1.0);
+    ck_assert_uint_eq(last->count, h->n);
+    ck_assert_double_eq_tol(last->value_ms, (double)h->max_ns / 1e6, 0.0005);
+    ck_assert_double_eq_tol(t->rows[0].value_ms, (double)h->min_ns / 1e6,
+                            (double)h->min_ns / 1e6 / 128 + 0.0005);
+}
+
+START_TEST(histogram_hdr_rows_monotonic_and_footer_counts_match)
+{
+    static struct histogram h;
+    static struct hdr_text t;
+    histogram_init(&h);
+    uint64_t x = 12345;
+    for (int i = 0; i < 100000; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        histogram_record(&h, 200000 + (x >> 40) % 5000000); /* 0.2 to 5.2 ms */
+    }
+    histogram_record(&h, 900000000); /* one 900 ms outlier: the tail rows reach it */
+    char *text = hdr_text_of(&h);
+    hdr_parse(text, &t);
+    hdr_check_rows(&t, &h);
+    ck_assert_uint_eq(t.total, h.n);
+    ck_assert_double_eq_tol(t.max_ms, 900.0, 0.0005);
+    ck_assert_double_eq_tol(t.mean_ms, histogram_mean(&h) / 1e6, 0.0005);
+    ck_assert_double_gt(t.stddev_ms, 2.0); /* the outlier alone makes it about 2.8 ms */
+    ck_assert_double_lt(t.stddev_ms, 4.0);
+    ck_assert_uint_eq(t.buckets, HISTOGRAM_MAX_SHIFT + 1);
+    ck_assert_uint_eq(t.sub_buckets, 2 * HISTOGRAM_SUB_COUNT);
+    free(text);
+}
+END_TEST
+
+/* Ten values, 1 to 10 ms: the rows HdrHistogram's walk gives, 5 ticks per half distance. */
+START_TEST(histogram_hdr_ticks_of_ten_values)
+{
+    static const double percentiles[] = {0,    .1,    .2,   .3,    .4,    .5,   .55,
+                                         .6,   .65,   .7,   .75,   .775,  .8,   .825,
+                                         .85,  .875,  .8875, .9,   .9125, 1.0};
+    static const unsigned long long counts[] = {1, 1, 2, 3, 4, 5, 6, 6, 7, 7,
+                                                8, 8, 8, 9, 9, 9, 9, 9, 10, 10};
+    static struct histogram h;
+    static struct hdr_text t;
+    histogram_init(&h);
+    for (uint64_t ms = 1; ms <= 10; ms++)
+        histogram_record(&h, ms * 1000000);
+    char *text = hdr_text_of(&h);
+    hdr_parse(text, &t);
+    hdr_check_rows(&t, &h);
+    ck_assert_uint_eq(t.n_rows, sizeof counts / sizeof counts[0]);
+    for (size_t i = 0; i < t.n_rows; i++) {
+        ck_assert_double_eq_tol(t.rows[i].percentile, percentiles[i], 1e-12);
+        ck_assert_uint_eq(t.rows[i].count, counts[i]);
+    }
+    ck_assert_double_eq_tol(t.mean_ms, 5.5, 0.0005);
+    ck_assert_uint_eq(t.total, 10);
+    free(text);
+}
+END_TEST
+
+START_TEST(histogram_hdr_empty_has_header_and_footer_only)
+{
+    static struct histogram h;
+    static struct hdr_text t;
+    histogram_init(&h);
+    char *text = hdr_text_of(&h);
+    hdr_parse(text, &t);
+    ck_assert_uint_eq(t.n_rows, 0);
+    ck_assert_uint_eq(t.total, 0);
+    ck_assert_double_eq(t.max_ms, 0.0);
+    ck_assert_double_eq(t.mean_ms, 0.0);
+    free(text);
+}
+END_TEST
+
+/* A write that fails is reported, not swallowed. */
+START_TEST(histogram_hdr_write_error_is_reported)
+{
+    static struct histogram h;
+    histogram_init(&h);
+    histogram_record(&h, 1000000);
+    FILE *full = fopen("/dev/full", "w");
+    ck_assert_ptr_nonnull(full);
+    ck_assert_int_eq(histogram_hdr_write(full, &h), -1);
+    fclose(full);
+}
+END_TEST
+
 /* --- options ---------------------------------------------------------------------------- */
 
 static enum options_result parse(struct load_options *o, char *err, const char *a1,
@@ -206,6 +386,52 @@ START_TEST(options_usage_errors)
     ck_assert_int_eq(parse(&o, err, "--count", "5", NULL, NULL, NULL), OPTIONS_USAGE);
     ck_assert_int_eq(parse(&o, err, "--help", "h:1", NULL, NULL, NULL), OPTIONS_HELP);
     ck_assert_int_eq(parse(&o, err, "--workers", NULL, NULL, NULL, NULL), OPTIONS_USAGE);
+}
+END_TEST
+
+/* getopt_long's forms: clustered flags, unique abbreviations, "--" and the target anywhere;
+ * and the reasons given for what it refuses. */
+START_TEST(options_getopt_forms)
+{
+    struct load_options o;
+    char err[256];
+    ck_assert_int_eq(parse(&o, err, "h:1", "-kq", "--conc=7", "--hdr", "lat.hgrm"), OPTIONS_OK);
+    ck_assert_int_eq(o.insecure, 1);
+    ck_assert_int_eq(o.quiet, 1);
+    ck_assert_uint_eq(o.concurrency, 7);
+    ck_assert_str_eq(o.hdr_file, "lat.hgrm");
+    ck_assert_str_eq(o.host, "h");
+    ck_assert_int_eq(parse(&o, err, "-n3", "--", "h:2", NULL, NULL), OPTIONS_OK);
+    ck_assert_uint_eq(o.count, 3);
+    ck_assert_uint_eq(o.port, 2);
+    ck_assert_ptr_null(o.hdr_file);
+    /* options after the target even where POSIX would stop at it */
+    ck_assert_int_eq(setenv("POSIXLY_CORRECT", "1", 1), 0);
+    enum options_result posix = parse(&o, err, "h:3", "-n", "4", NULL, NULL);
+    ck_assert_int_eq(unsetenv("POSIXLY_CORRECT"), 0);
+    ck_assert_int_eq(posix, OPTIONS_OK);
+    ck_assert_uint_eq(o.count, 4);
+    ck_assert_uint_eq(o.port, 3);
+    ck_assert_int_eq(parse(&o, err, "h:1", "--", "h:2", NULL, NULL), OPTIONS_USAGE);
+    ck_assert_str_eq(err, "unexpected argument h:2 (one HOST:PORT only)");
+    static const struct {
+        const char *a1, *a2, *reason;
+    } refused[] = {
+        {"--json=yes", "h:1", "--json takes no value"},
+        {"--in", "h:1", "ambiguous option --in (--insecure, --insecure-legacy)"},
+        {"-x", "h:1", "unknown option -x"},
+        {"--bogus=1", "h:1", "unknown option --bogus=1"},
+        {"h:1", "-c", "-c needs a value"},
+        {"h:1", "--count", "--count needs a value"},
+        {"--hdr=", "h:1", "--hdr: expected a file name"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        ck_assert_int_eq(parse(&o, err, refused[i].a1, refused[i].a2, NULL, NULL, NULL),
+                         OPTIONS_USAGE);
+        ck_assert_str_eq(err, refused[i].reason);
+    }
+    ck_assert_int_eq(parse(&o, err, "-V", NULL, NULL, NULL, NULL), OPTIONS_VERSION);
+    ck_assert_int_eq(parse(&o, err, "h:1", "-h", NULL, NULL, NULL), OPTIONS_HELP);
 }
 END_TEST
 
@@ -419,6 +645,109 @@ START_TEST(stats_merge_adds_tables)
 }
 END_TEST
 
+/* --- report (JSON) ---------------------------------------------------------------------- */
+
+/* The report of a small run: three handshakes (one resumed, ALPN h2, a non-UTF-8 protocol name
+ * and none), one certificate failure with a message that needs escaping, an open loop. */
+static void report_run_fill(struct run_result *r)
+{
+    memset(r, 0, sizeof *r);
+    stats_init(&r->stats);
+    r->elapsed_ns = 2000000000ull;
+    r->n_workers = 2;
+    stats_handshake(&r->stats, UNITLS_TLSv1_3, 0x1301, (const uint8_t *)"h2", 2, 1);
+    stats_handshake(&r->stats, UNITLS_TLSv1_3, 0x1301, (const uint8_t *)"x\xe9y", 3, 0);
+    stats_handshake(&r->stats, UNITLS_TLSv1_2, 0xC02B, NULL, 0, 0);
+    r->stats.completed = 3;
+    histogram_record(&r->stats.latency, 1000000);
+    histogram_record(&r->stats.latency, 2000000);
+    histogram_record(&r->stats.latency, 4500000);
+    stats_fail(&r->stats, FAIL_CERTIFICATE, "bad \"name\"\n");
+}
+
+static char *report_json_text(const struct run_result *r)
+{
+    struct load_options o;
+    char err[256];
+    ck_assert_int_eq(parse(&o, err, "--rate", "100", "h:1", NULL, NULL), OPTIONS_OK);
+    struct target t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.text, sizeof t.text, "[::1]:8443");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(report_json(f, &o, &t, r), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    return text;
+}
+
+/* What scripts read with sed (json_get): one compact ASCII line, the contract's spellings. */
+START_TEST(report_json_is_one_compact_ascii_line)
+{
+    static struct run_result r;
+    report_run_fill(&r);
+    char *text = report_json_text(&r);
+    size_t len = strlen(text);
+    ck_assert_uint_gt(len, 2);
+    ck_assert_ptr_eq(strchr(text, '\n'), text + len - 1);
+    for (size_t i = 0; i < len; i++)
+        ck_assert_uint_lt((unsigned char)text[i], 0x80);
+    static const char *const spelled[] = {
+        "{\"mode\":\"handshake\",\"target\":\"[::1]:8443\",",
+        "\"workers\":2,\"concurrency\":1000,\"duration_s\":2.0,\"interrupted\":false,"
+        "\"completed\":3,\"failed\":1,\"rate_per_s\":1.5,\"errors\":{\"refused\":0,",
+        "\"certificate\":1,",
+        "\"error_examples\":{\"certificate\":\"bad \\\"name\\\"\\n\"},",
+        "\"latency_ms\":{\"p50\":",
+        "\"mean\":2.5},",
+        "\"handshakes\":3,\"resumed\":1,\"resumption_ratio\":0.3333,",
+        "\"versions\":{\"TLSv1.3\":2,\"TLSv1.2\":1,\"other\":0},",
+        "\"ciphers\":{\"TLS_AES_128_GCM_SHA256\":2,"
+        "\"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\":1,\"other\":0},",
+        "\"alpn\":{\"h2\":1,\"x\\u00E9y\":1,\"none\":1,\"other\":0},",
+        "\"rate_target_per_s\":100.0,\"unstarted\":0}\n",
+    };
+    for (size_t i = 0; i < sizeof spelled / sizeof spelled[0]; i++)
+        ck_assert_msg(strstr(text, spelled[i]) != NULL, "no %s in %s", spelled[i], text);
+    free(text);
+}
+END_TEST
+
+/* A JSON parser reads back the keys in the contract's order and the values as recorded. */
+START_TEST(report_json_reads_back)
+{
+    static const char *const keys[] = {
+        "mode", "target", "implementation", "workers", "concurrency", "duration_s",
+        "interrupted", "completed", "failed", "rate_per_s", "errors", "error_examples",
+        "latency_ms", "handshakes", "resumed", "resumption_ratio", "versions", "ciphers",
+        "alpn", "bytes", "throughput_mb_s", "held_peak", "dropped", "rate_target_per_s",
+        "unstarted"};
+    static struct run_result r;
+    report_run_fill(&r);
+    char *text = report_json_text(&r);
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr);
+    ck_assert_msg(root != NULL, "%s: %s", jerr.text, text);
+    size_t i = 0;
+    for (void *it = json_object_iter(root); it; it = json_object_iter_next(root, it), i++) {
+        ck_assert_uint_lt(i, sizeof keys / sizeof keys[0]);
+        ck_assert_str_eq(json_object_iter_key(it), keys[i]);
+    }
+    ck_assert_uint_eq(i, sizeof keys / sizeof keys[0]);
+    json_t *examples = json_object_get(root, "error_examples");
+    ck_assert_str_eq(json_string_value(json_object_get(examples, "certificate")),
+                     "bad \"name\"\n");
+    json_t *latency = json_object_get(root, "latency_ms");
+    ck_assert_double_eq(json_real_value(json_object_get(latency, "max")), 4.5);
+    ck_assert_double_eq(json_real_value(json_object_get(latency, "min")), 1.0);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "alpn"),
+                                                        "x\xc3\xa9y")), 1);
+    json_decref(root);
+    free(text);
+}
+END_TEST
+
 static Suite *histogram_suite(void)
 {
     Suite *s = suite_create("histogram");
@@ -434,6 +763,18 @@ static Suite *histogram_suite(void)
     return s;
 }
 
+static Suite *histogram_hdr_suite(void)
+{
+    Suite *s = suite_create("histogram_hdr");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, histogram_hdr_rows_monotonic_and_footer_counts_match);
+    tcase_add_test(tc, histogram_hdr_ticks_of_ten_values);
+    tcase_add_test(tc, histogram_hdr_empty_has_header_and_footer_only);
+    tcase_add_test(tc, histogram_hdr_write_error_is_reported);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
 static Suite *options_suite(void)
 {
     Suite *s = suite_create("options");
@@ -442,6 +783,7 @@ static Suite *options_suite(void)
     tcase_add_test(tc, options_values_both_forms);
     tcase_add_test(tc, options_repeatable_and_tls);
     tcase_add_test(tc, options_usage_errors);
+    tcase_add_test(tc, options_getopt_forms);
     tcase_add_test(tc, options_durations_and_sizes);
     tcase_add_test(tc, options_targets);
     suite_add_tcase(s, tc);
@@ -472,12 +814,24 @@ static Suite *stats_suite(void)
     return s;
 }
 
+static Suite *report_suite(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, report_json_is_one_compact_ascii_line);
+    tcase_add_test(tc, report_json_reads_back);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
 int main(void)
 {
     SRunner *sr = srunner_create(histogram_suite());
+    srunner_add_suite(sr, histogram_hdr_suite());
     srunner_add_suite(sr, options_suite());
     srunner_add_suite(sr, http_suite());
     srunner_add_suite(sr, stats_suite());
+    srunner_add_suite(sr, report_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
