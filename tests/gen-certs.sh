@@ -272,8 +272,21 @@ make_ocsp() {
     mv other-responder.crt other-responder.pem
 }
 
+# What tests/unit/check_tls_leaf_info reads back through each implementation, as OpenSSL's
+# command line reports it: NAME.dates holds "NOT_BEFORE NOT_AFTER" in seconds since the epoch,
+# then the subject in RFC 2253 (= RFC 4514) form.
+write_dates() {
+    _nb=$("$OPENSSL" x509 -in "$1.pem" -noout -startdate | cut -d= -f2)
+    _na=$("$OPENSSL" x509 -in "$1.pem" -noout -enddate | cut -d= -f2)
+    {
+        echo "$(date -u -d "$_nb" +%s) $(date -u -d "$_na" +%s)"
+        "$OPENSSL" x509 -in "$1.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//'
+    } >"$1.dates"
+}
+
 make_cas
 make_leaves
 make_expired
 make_crls
 make_ocsp
+for name in example.org expired.test; do write_dates "$name"; done

@@ -18,6 +18,7 @@
 #include <unitls/socket.h>
 #include <unitls/warning.h>
 #include <unitls/ocsp.h>
+#include <unitls/certificate_info.h>
 
 UNITLS_BEGIN_DECLS
 

@@ -131,6 +131,11 @@ struct unitls_implementation {
     unitls_status (*ocsp_request)(const unitls_signing_chain *chain, uint8_t *der, size_t cap,
                                   size_t *der_len, char *url, size_t url_cap,
                                   unitls_error *err);
+
+    /* Optional (NULL: unitls_signing_chain_leaf_info fails saying so). Reads the leaf of
+     * chain (its files loaded by the core) into out, which arrives zeroed; any thread. */
+    unitls_status (*leaf_info)(const unitls_signing_chain *chain,
+                               struct unitls_certificate_info *out, unitls_error *err);
 };
 
 /* The compiled-in implementations, NULL-terminated; the first is the default. Defined by the

@@ -10,12 +10,14 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "daemon/cert_expiry.h"
 #include "daemon/listener.h"
 
 struct stats_server {
     struct listen_socket *sock;
     struct evhttp *http;
     struct stats_sources src;
+    struct cert_expiry expiry;   /* read once per generation */
 };
 
 struct stats_server *stats_open(const struct endpoint *address, struct activation_set *act,
@@ -124,7 +126,7 @@ static const char *label_escape(const char *text, char *buf, size_t cap)
     return buf;
 }
 
-static void ocsp_family(struct evbuffer *out, const char *name, const char *type,
+static void metric_family(struct evbuffer *out, const char *name, const char *type,
                         const char *help)
 {
     evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -158,26 +160,26 @@ static void metrics_ocsp(struct evbuffer *out, const struct ocsp_monitor *m)
     struct ocsp_entry_view v;
     if (n == 0)
         return;
-    ocsp_family(out, "unitlsd_ocsp_state", "gauge", "OCSP stapling state per certificate: 1 "
+    metric_family(out, "unitlsd_ocsp_state", "gauge", "OCSP stapling state per certificate: 1 "
                 "for the current one (valid: stapled when a client asks).");
     for (size_t i = 0; i < n; i++) {
         ocsp_monitor_entry(m, i, &v);
         ocsp_states(out, &v);
     }
-    ocsp_family(out, "unitlsd_ocsp_next_update_seconds", "gauge", "nextUpdate of the "
+    metric_family(out, "unitlsd_ocsp_next_update_seconds", "gauge", "nextUpdate of the "
                 "certificate's OCSP response in seconds since the epoch; 0 when unknown.");
     for (size_t i = 0; i < n; i++) {
         ocsp_monitor_entry(m, i, &v);
         ocsp_series(out, "unitlsd_ocsp_next_update_seconds", &v,
                     v.next_update > 0 ? (uint64_t)v.next_update : 0);
     }
-    ocsp_family(out, "unitlsd_ocsp_refreshes_total", "counter", "Valid OCSP responses "
+    metric_family(out, "unitlsd_ocsp_refreshes_total", "counter", "Valid OCSP responses "
                 "fetched from the responder and installed (ocsp_refresh).");
     for (size_t i = 0; i < n; i++) {
         ocsp_monitor_entry(m, i, &v);
         ocsp_series(out, "unitlsd_ocsp_refreshes_total", &v, v.refreshes);
     }
-    ocsp_family(out, "unitlsd_ocsp_refresh_failures_total", "counter", "OCSP fetches that "
+    metric_family(out, "unitlsd_ocsp_refresh_failures_total", "counter", "OCSP fetches that "
                 "failed or brought no valid response (ocsp_refresh).");
     for (size_t i = 0; i < n; i++) {
         ocsp_monitor_entry(m, i, &v);
@@ -185,9 +187,28 @@ static void metrics_ocsp(struct evbuffer *out, const struct ocsp_monitor *m)
     }
 }
 
+/* Each served certificate's notAfter as a timestamp, as Prometheus exporters give expiry
+ * times (days left: (unitlsd_certificate_expiry_seconds - time()) / 86400). */
+static void metrics_expiry(struct evbuffer *out, struct cert_expiry *t, const struct generation *g)
+{
+    cert_expiry_follow(t, g);
+    if (t->n == 0)
+        return;
+    metric_family(out, "unitlsd_certificate_expiry_seconds", "gauge", "notAfter of each served "
+                "certificate's leaf, in seconds since the epoch.");
+    char cert[1024], subject[600];
+    for (size_t i = 0; i < t->n; i++) {
+        const struct cert_expiry_entry *e = &t->entries[i];
+        evbuffer_add_printf(out, "unitlsd_certificate_expiry_seconds{listener=\"%s\","
+                                 "certificate=\"%s\",subject=\"%s\"} %" PRId64 "\n",
+                            e->listener, label_escape(e->certificate, cert, sizeof cert),
+                            label_escape(e->subject, subject, sizeof subject), e->not_after);
+    }
+}
+
 static void on_metrics(struct evhttp_request *req, void *arg)
 {
-    const struct stats_server *st = arg;
+    struct stats_server *st = arg;
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
@@ -202,6 +223,7 @@ static void on_metrics(struct evhttp_request *req, void *arg)
     metrics_totals(out, &st->src);
     metrics_runtime(out, &st->src);
     metrics_ocsp(out, st->src.ocsp);
+    metrics_expiry(out, &st->expiry, *st->src.gen);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                       "text/plain; version=0.0.4; charset=utf-8");
     evhttp_send_reply(req, 200, "OK", out);
@@ -240,5 +262,6 @@ void stats_free(struct stats_server *st)
     if (st->http)
         evhttp_free(st->http);
     listener_unref(st->sock);
+    cert_expiry_clear(&st->expiry);
     free(st);
 }

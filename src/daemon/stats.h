@@ -1,6 +1,7 @@
 /* Optional plain-HTTP statistics (stats.listen): GET /metrics answers the Prometheus text
- * format with the counters of every worker, per-listener open connections, reload counts and
- * the OCSP stapling state of each certificate that staples.
+ * format with the counters of every worker, per-listener open connections, reload counts,
+ * the OCSP stapling state of each certificate that staples and each served certificate's
+ * expiry (cert_expiry.h).
  * It runs on the main thread's event base, so it never competes with the workers' loops, and
  * only reads counters the workers publish with relaxed atomic stores. No TLS, no auth: bind it
  * to loopback or a unix socket. */

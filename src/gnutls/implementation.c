@@ -1,5 +1,6 @@
 /* The GnuTLS implementation's table: what it accepts, and where each entry point lives. */
 #include "client.h"
+#include "leafnames.h"
 #include "gnutls_impl.h"
 #include "ocsp_impl.h"
 #include "server.h"
@@ -31,4 +32,5 @@ const unitls_implementation gtls_implementation = {
     .server_buffer_new = gtls_server_buffer_new,
     .ocsp_check = gtls_ocsp_check,
     .ocsp_request = gtls_ocsp_request,
+    .leaf_info = gtls_leaf_info,
 };

@@ -1,4 +1,8 @@
 /* leafnames: the server names a resolved chain's leaf covers, for the SNI table. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/error.h"
 #include "leafnames.h"
 #include "resolve.h"
 
@@ -55,4 +59,39 @@ int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32
         rc = names_from_cn(leaf, l, index);
     gnutls_x509_crt_deinit(leaf);
     return rc < 0 ? -1 : 0;
+}
+
+/* --- what a leaf says of itself --- */
+
+unitls_status gtls_leaf_info(const unitls_signing_chain *chain,
+                             struct unitls_certificate_info *out, unitls_error *err)
+{
+    gnutls_x509_crt_t *certs = NULL;
+    unsigned n = 0;
+    unitls_status st = gtls_chain_certificates(chain, &certs, &n, err);
+    if (st != UNITLS_OK)
+        return st;
+    gnutls_datum_t dn = {NULL, 0};
+    time_t not_before = gnutls_x509_crt_get_activation_time(certs[0]);
+    time_t not_after = gnutls_x509_crt_get_expiration_time(certs[0]);
+    int ok = gnutls_x509_crt_get_dn3(certs[0], &dn, 0) >= 0 && not_before != (time_t)-1 &&
+             not_after != (time_t)-1;
+    if (ok) {
+        snprintf(out->subject, sizeof out->subject, "%.*s", (int)dn.size,
+                 (const char *)dn.data);
+        out->not_before = (int64_t)not_before;
+        out->not_after = (int64_t)not_after;
+    }
+    gnutls_free(dn.data);
+    for (unsigned i = 0; i < n; i++)
+        gnutls_x509_crt_deinit(certs[i]);
+    free(certs);
+    if (!ok) {
+        const unitls_certificate *c = unitls_signing_chain_leaf(chain);
+        const char *path = c ? unitls_certificate_path(c) : NULL;
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "certificate %s: its subject or validity cannot be read",
+                         path ? path : "(in memory)");
+    }
+    return UNITLS_OK;
 }

@@ -1,5 +1,6 @@
 /* The OpenSSL implementation's table: what it accepts, and where each entry point lives. */
 #include "client.h"
+#include "leafnames.h"
 #include "ocsp_impl.h"
 #include "openssl.h"
 #include "server.h"
@@ -30,4 +31,5 @@ const unitls_implementation openssl_implementation = {
     .server_buffer_new = openssl_server_buffer_new,
     .ocsp_check = openssl_ocsp_check,
     .ocsp_request = openssl_ocsp_request,
+    .leaf_info = openssl_leaf_info,
 };

@@ -1,6 +1,8 @@
 /* leafnames: reading the names and key types of OpenSSL leaves for the core's SNI table. */
 #include <stdlib.h>
+#include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 #include "core/error.h"
@@ -71,4 +73,46 @@ unitls_status leafnames_table_build(const struct resolved_chain *chains, size_t 
     sni_names_free(l);
     free(types);
     return st;
+}
+
+/* --- what a leaf says of itself --- */
+
+/* t in seconds since the epoch; -1 when it cannot be read. */
+static int asn1_time_epoch(const ASN1_TIME *t, int64_t *out)
+{
+    struct tm tm;
+    if (!t || !ASN1_TIME_to_tm(t, &tm))
+        return -1;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+unitls_status openssl_leaf_info(const unitls_signing_chain *chain,
+                                struct unitls_certificate_info *out, unitls_error *err)
+{
+    STACK_OF(X509) *certs = NULL;
+    unitls_status st = resolve_chain_certificates(chain, &certs, err);
+    if (st != UNITLS_OK)
+        return st;
+    X509 *leaf = sk_X509_value(certs, 0);
+    BIO *bio = BIO_new(BIO_s_mem());
+    int ok = leaf && bio &&
+             X509_NAME_print_ex(bio, X509_get_subject_name(leaf), 0, XN_FLAG_RFC2253) >= 0 &&
+             asn1_time_epoch(X509_get0_notBefore(leaf), &out->not_before) == 0 &&
+             asn1_time_epoch(X509_get0_notAfter(leaf), &out->not_after) == 0;
+    if (ok) {
+        int n = BIO_read(bio, out->subject, (int)sizeof out->subject - 1);
+        out->subject[n > 0 ? n : 0] = '\0';
+    }
+    BIO_free(bio);
+    sk_X509_pop_free(certs, X509_free);
+    ERR_clear_error();
+    if (!ok) {
+        const unitls_certificate *c = unitls_signing_chain_leaf(chain);
+        const char *path = c ? unitls_certificate_path(c) : NULL;
+        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                         "certificate %s: its subject or validity cannot be read",
+                         path ? path : "(in memory)");
+    }
+    return UNITLS_OK;
 }

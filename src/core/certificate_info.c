@@ -1,0 +1,32 @@
+/* certificate_info: the core's side of unitls_signing_chain_leaf_info (certificate_info.h):
+ * arguments checked, the chain's files loaded, the implementation asked. */
+#include <string.h>
+
+#include "core/error.h"
+#include "core/impl.h"
+#include "core/material.h"
+
+unitls_status unitls_signing_chain_leaf_info(const unitls_implementation *impl,
+                                             const unitls_signing_chain *chain,
+                                             struct unitls_certificate_info *out,
+                                             unitls_error *err)
+{
+    if (!chain || !out)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "certificate info: %s is NULL",
+                         chain ? "out" : "the chain");
+    memset(out, 0, sizeof *out);
+    impl = impl ? impl : unitls_implementation_default();
+    if (!impl->leaf_info)
+        return error_set(err, UNITLS_ERR_INVALID, 0,
+                         "certificate info: the %s implementation cannot read certificates",
+                         impl->name);
+    /* Loading only takes a reference to a chain without files: chain is not changed. */
+    unitls_signing_chain *loaded = signing_chain_load((unitls_signing_chain *)chain, err);
+    if (!loaded)
+        return err ? err->status : UNITLS_ERR_CONFIGURATION;
+    unitls_status st = impl->leaf_info(loaded, out, err);
+    unitls_signing_chain_unref(loaded);
+    if (st != UNITLS_OK)
+        memset(out, 0, sizeof *out);
+    return st;
+}
