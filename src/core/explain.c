@@ -307,8 +307,15 @@ static int explain_certificate(const struct failure_in *in, struct verdict *v)
             in->peer, in->f.check, in->f.subject, in->f.issuer);
         return 1;
     }
-    if (alert_reason(in->f.alert_received) != UNITLS_HANDSHAKE_FAILURE_CERTIFICATE)
-        return 0;
+    if (alert_reason(in->f.alert_received) != UNITLS_HANDSHAKE_FAILURE_CERTIFICATE) {
+        /* The implementation's own verdict on a certificate (one missing where it is
+         * required), whatever alert it answered with: GnuTLS sends handshake_failure for it in
+         * TLS 1.2, which alone would read as a suite mismatch. */
+        if (in->b->last_error.status != UNITLS_ERR_CERTIFICATE)
+            return 0;
+        say(v, UNITLS_HANDSHAKE_FAILURE_CERTIFICATE, "%s", in->b->last_error.message);
+        return 1;
+    }
     const char *alert = alert_text(in->f.alert_received, buf, sizeof buf);
     fact(&v->facts, "alert", alert);
     say(v, UNITLS_HANDSHAKE_FAILURE_CERTIFICATE,
@@ -625,6 +632,28 @@ static int explain_server_hello(const struct failure_in *in, const struct hello_
     return 0;
 }
 
+/* A handshake_failure alert after a ServerHello we accepted: version and suite were agreed,
+ * so the server is refusing what comes after them, and servers that require a client
+ * certificate answer its absence (or one they cannot use) so in TLS 1.2. */
+static int explain_client_certificate_wanted(const struct failure_in *in, struct verdict *v)
+{
+    if (in->f.alert_received != 40 || !in->b->client_ctx)
+        return 0;
+    const unitls_client_config *cfg = unitls_client_context_configuration(in->b->client_ctx);
+    int has_chain = cfg && unitls_client_config_certificate_chain(cfg) != NULL;
+    fact(&v->facts, "alert", "handshake_failure");
+    fact(&v->facts, "client_certificate", has_chain ? "sent" : "none");
+    if (has_chain)
+        say(v, UNITLS_HANDSHAKE_FAILURE_CERTIFICATE,
+            "the server refused the handshake after its ServerHello (alert handshake_failure): "
+            "it did not accept this client's certificate");
+    else
+        say(v, UNITLS_HANDSHAKE_FAILURE_CERTIFICATE,
+            "the server refused the handshake after its ServerHello (alert handshake_failure), "
+            "as servers that require a client certificate do; this client has none");
+    return 1;
+}
+
 static void explain_client_side(const struct failure_in *in, struct verdict *v)
 {
     struct hello_server h;
@@ -640,7 +669,8 @@ static void explain_client_side(const struct failure_in *in, struct verdict *v)
         explain_server_alert(in, &h, v);
         return;
     }
-    if (r == HELLO_OK && explain_server_hello(in, &h, v))
+    if (r == HELLO_OK &&
+        (explain_server_hello(in, &h, v) || explain_client_certificate_wanted(in, v)))
         return;
     if (in->f.alert_received >= 0 && alert_reason(in->f.alert_received)) {
         h.alert_description = (uint8_t)in->f.alert_received;

@@ -1,7 +1,8 @@
 /* Explained handshake failures (unitls_buffer_handshake_failure): in memory, client against
  * server, each failure provoked on purpose and read on both sides where the side learns it:
  * no TLS version in common, no cipher suite in common, a client certificate from a CA the
- * server does not trust, plaintext HTTP to a server, EOF right after our ClientHello; a good
+ * server does not trust, no client certificate where one is required, plaintext HTTP to a
+ * server, EOF right after our ClientHello; a good
  * handshake reports NONE. The version case also runs with every other built implementation on
  * the client side. No key-exchange group case: groups are not configurable (the GROUP reason
  * comes from the implementations' own errors only). */
@@ -144,7 +145,7 @@ START_TEST(test_no_common_suite_across_versions)
 }
 END_TEST
 
-static struct tu_conn *mtls_conn(enum unitls_tls_version highest)
+static struct tu_conn *mtls_conn_with(enum unitls_tls_version highest, const char *client_chain)
 {
     const char *name = "example.org";
     unitls_server_config_builder *sb = tu_server_builder(&name, 1);
@@ -155,13 +156,55 @@ static struct tu_conn *mtls_conn(enum unitls_tls_version highest)
     tu_assert_status(unitls_server_config_builder_set_client_auth(sb, UNITLS_CLIENT_AUTH_REQUIRED),
                      UNITLS_OK, "set_client_auth", "");
     unitls_client_config_builder *cb = tu_client_builder();
-    unitls_signing_chain *s = tu_chain("other-example.org");
-    tu_assert_status(unitls_client_config_builder_set_certificate_chain(cb, s), UNITLS_OK,
-                     "set_certificate_chain", "other-example.org");
-    unitls_signing_chain_unref(s);
+    if (client_chain) {
+        unitls_signing_chain *s = tu_chain(client_chain);
+        tu_assert_status(unitls_client_config_builder_set_certificate_chain(cb, s), UNITLS_OK,
+                         "set_certificate_chain", client_chain);
+        unitls_signing_chain_unref(s);
+    }
     tu_client_versions(cb, UNITLS_TLS_VERSION_UNSET, highest);
     return tu_conn_take(tu_client_context_from(cb), name, tu_server_context_from(sb));
 }
+
+static struct tu_conn *mtls_conn(enum unitls_tls_version highest)
+{
+    return mtls_conn_with(highest, "other-example.org");
+}
+
+/* Until the server's verdict arrives: in TLS 1.3 the client finishes its handshake first and
+ * reads the refusal afterwards. */
+static void settle_refusal(struct tu_conn *c)
+{
+    uint8_t byte;
+    size_t n = 0;
+    for (int i = 0; i < 8 && !is_failure(c->server_status); i++) {
+        c->client_status = unitls_buffer_read(c->client, &byte, 1, &n);
+        tu_conn_move(c);
+        c->server_status = unitls_buffer_do_handshake(c->server);
+    }
+    for (int i = 0; i < 8 && !is_failure(c->client_status); i++) {
+        c->client_status = unitls_buffer_read(c->client, &byte, 1, &n);
+        tu_conn_move(c);
+    }
+}
+
+/* A client without a certificate against a server that requires one: both sides say
+ * certificate, the client that it has none. */
+START_TEST(test_client_certificate_missing)
+{
+    enum unitls_tls_version highest = _i == 0 ? V13 : V12;
+    struct tu_conn *c = mtls_conn_with(highest, NULL);
+    tu_handshake(c);
+    settle_refusal(c);
+    assert_failure(c->server, UNITLS_HANDSHAKE_FAILURE_CERTIFICATE, "server", NULL);
+    if (highest == V12) { /* in TLS 1.3 the refusal comes after the client's handshake */
+        const char *client_facts[] = {"alert=handshake_failure", "client_certificate=none",
+                                      NULL};
+        assert_failure(c->client, UNITLS_HANDSHAKE_FAILURE_CERTIFICATE, "client", client_facts);
+    }
+    tu_conn_free(c);
+}
+END_TEST
 
 /* The server names the check, the refused certificate's subject and its issuer. In TLS 1.2
  * the client learns it during its handshake, from the server's alert. */
@@ -267,6 +310,7 @@ static Suite *explain_suite(void)
     tcase_add_test(tc, test_no_common_suite);
     tcase_add_test(tc, test_no_common_suite_across_versions);
     tcase_add_loop_test(tc, test_client_certificate_unknown_ca, 0, 2);
+    tcase_add_loop_test(tc, test_client_certificate_missing, 0, 2);
     tcase_add_test(tc, test_plaintext_http_to_server);
     tcase_add_test(tc, test_eof_after_client_hello);
     tcase_add_test(tc, test_success_reports_none);
