@@ -11,7 +11,7 @@
 #     would miss uncommitted work, so none is made.
 #  2. build: `dpkg-buildpackage -us -uc -b` in that copy (the build dependencies of
 #     debian/control installed first when root); --nocheck sets DEB_BUILD_OPTIONS=nocheck
-#     (skips dh_auto_test, i.e. `make check`); the four packages must come out.
+#     (skips dh_auto_test, i.e. `make check`); the five packages must come out.
 #  3. lint: lintian on the .changes; any E: or W: line fails.
 #  4. contents: the conffile, the units installed disabled, one default configuration path
 #     (unitlsd --help, unitlsd(8), the unit), no static library, no .la file.
@@ -28,7 +28,7 @@
 #     status 0. In a chroot (no init) the daemon is run as the unit runs it instead (its
 #     ExecStart=, as an unprivileged user), and `systemctl start` is reported as skipped.
 #     The installed units pass `systemd-analyze verify`.
-#  6. purge: `apt-get purge` of the four, the daemon running (the purge must stop it); then,
+#  6. purge: `apt-get purge` of the five, the daemon running (the purge must stop it); then,
 #     the administrator's own files removed, every file they listed (dpkg -L) is gone,
 #     /etc/unitlsd is gone, and no state is left in dpkg's or deb-systemd-helper's records.
 # --update-symbols: after the build, writes debian/libunitls0.symbols of this tree from the
@@ -55,7 +55,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-PACKAGES="libunitls0 libunitls-dev unitlsd unitls-load"
+PACKAGES="libunitls0 libunitls-dev unitlsd unitls-load python3-unitls"
 n_pass=0 n_fail=0 n_skip=0
 pass() { n_pass=$((n_pass + 1)); echo "ok   $*"; }
 fail() { n_fail=$((n_fail + 1)); echo "FAIL $*"; }
@@ -182,7 +182,7 @@ lint() {
     [ "$_rc" -le 2 ] || { echo "  lintian exited $_rc"; return 1; }
     ! grep -q '^[EW]: ' "$work/lintian.out"
 }
-check "lintian: no error and no warning on the four packages" lint
+check "lintian: no error and no warning on the five packages" lint
 
 # --- 4. contents ----------------------------------------------------------------------------
 deb_of() { for _d in $DEBS; do case $(basename "$_d") in "$1"_*) echo "$_d" ;; esac; done; }
@@ -213,6 +213,11 @@ dev_ok() {
     [ -z "$(find "$X" -name '*.a' -o -name '*.la')" ]
 }
 check "libunitls-dev: headers, unitls.pc, libunitls.so; no .a, no .la anywhere" dev_ok
+python_pkg_ok() {
+    [ -f "$X/python3-unitls/usr/lib/python3/dist-packages/unitls/__init__.py" ] &&
+    [ -z "$(find "$X/python3-unitls" -name '*.pyc')" ]
+}
+check "python3-unitls: the package in /usr/lib/python3/dist-packages, no bytecode" python_pkg_ok
 # Every public header of the tree is shipped.
 headers_ok() {
     for _h in "$SRC"/include/unitls/*.h; do
@@ -366,14 +371,14 @@ install_debs() {
         { tail -n 30 "$work/install.log"; return 1; }
     rm -rf "$(target_path /var/tmp/unitls-debs)"
 }
-check "apt-get install ./*.deb (the four packages)" install_debs || finish
+check "apt-get install ./*.deb (the five packages)" install_debs || finish
 installed() {
     for _p in $PACKAGES; do
         in_target dpkg-query -W -f='${Status}\n' "$_p" | grep -q 'install ok installed' ||
             { echo "  $_p is not installed"; return 1; }
     done
 }
-check "dpkg: the four packages are installed" installed
+check "dpkg: the five packages are installed" installed
 for p in $PACKAGES; do in_target dpkg -L "$p" >"$work/files.$p"; done
 units_disabled() {
     for _u in unitlsd.service unitlsd.socket; do
@@ -394,6 +399,10 @@ check "unitlsd --version runs: $(head -n 1 "$work/version.out")" \
     grep -q '^implementations:.*gnutls.*openssl\|^implementations:.*openssl.*gnutls' "$work/version.out"
 in_target unitls-load --help >/dev/null 2>&1
 check "unitls-load --help runs" test $? -eq 0
+in_target python3 -c 'import unitls; print(" ".join(unitls.implementations()))' \
+    >"$work/python.out" 2>&1
+check "python3 -c 'import unitls' names the implementations: $(head -n 1 "$work/python.out")" \
+    grep -q 'gnutls.*openssl\|openssl.*gnutls' "$work/python.out"
 
 # The sample as installed: refused, at the line of `listeners: []`.
 in_target unitlsd --check-config >"$work/sample.out" 2>&1
@@ -577,7 +586,7 @@ purge() {
     in_target sh -c "DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $PACKAGES" \
         >"$work/purge.log" 2>&1 || { tail -n 20 "$work/purge.log"; return 1; }
 }
-check "apt-get purge of the four packages" purge
+check "apt-get purge of the five packages" purge
 if target_has_systemd; then
     stopped() {
         _a=$(in_target systemctl is-active unitlsd.service)
