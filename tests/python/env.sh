@@ -47,4 +47,22 @@ if [ -z "$python_ok" ]; then
 fi
 PYTHON=$python_ok
 export PYTHON
+
+# A sanitizer build's library needs the sanitizer runtimes loaded before anything else, which
+# python3 itself is not linked with: preload them (from the compiler that built the library).
+# Leak checking stays off here, as the interpreter keeps memory to its exit by design; the C
+# suites check the library for leaks.
+if grep -q '^SANITIZER_CFLAGS = .*-fsanitize=[a-z,]*address' "$UNITLS_BUILDDIR/Makefile" 2>/dev/null
+then
+    _cc=$(sed -n 's/^CC = //p' "$UNITLS_BUILDDIR/Makefile" | head -n 1)
+    _preload=
+    for _rt in libasan.so libubsan.so; do
+        _path=$(${_cc:-cc} -print-file-name="$_rt" 2>/dev/null)
+        [ -f "$_path" ] && _preload=${_preload:+$_preload:}$_path
+    done
+    LD_PRELOAD=$_preload
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+    export LD_PRELOAD ASAN_OPTIONS
+    echo "# sanitizer build: preloading $_preload (leak checks off for the interpreter)"
+fi
 echo "# $PYTHON ($("$PYTHON" -c 'import sys; print(sys.version.split()[0])')), implementation $UNITLS_TEST_IMPL, library $UNITLS_LIBRARY"

@@ -5,6 +5,8 @@
 # /usr/local), it is on that python3's sys.path, so `python3 -c "import unitls"` needs no
 # PYTHONPATH after a real install. Runs once (not per implementation).
 . "$(dirname "$0")/../integration/lib.sh"
+# The sanitizer runtimes' preload, in a sanitizer build (PYTHON is ours to choose below).
+. "$(dirname "$0")/env.sh"
 
 MAKEFILE=$UNITLS_BUILDDIR/Makefile
 make_var() { sed -n "s/^$1 = //p" "$MAKEFILE" | head -n 1; }
@@ -41,13 +43,20 @@ done
 check_grep "it is the installed copy that was imported" "^$stage$pythondir/unitls/__init__.py\$" \
     "$T/import.out"
 
-case $prefix in
-/usr|/usr/local)
-    if "$PY" -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "$pythondir"; then
-        pass "$pythondir is on $PY's own sys.path"
-    else
-        fail "$pythondir is on $PY's own sys.path" "$("$PY" -c 'import sys; print(sys.path)')"
-    fi ;;
-*) skip_check "pythondir on python3's own sys.path" "prefix $prefix is not /usr or /usr/local" ;;
-esac
+# Debian's python3 (its installation schemes name deb_system) reads the directory configure
+# chose for /usr and /usr/local without help; another python3 (pyenv's, say) has its own.
+if ! "$PY" -c 'import sys, sysconfig; sys.exit("deb_system" not in sysconfig.get_scheme_names())'
+then
+    skip_check "pythondir on python3's own sys.path" "$PY is not Debian's python3"
+else
+    case $prefix in
+    /usr|/usr/local)
+        if "$PY" -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "$pythondir"; then
+            pass "$pythondir is on $PY's own sys.path"
+        else
+            fail "$pythondir is on $PY's own sys.path" "$("$PY" -c 'import sys; print(sys.path)')"
+        fi ;;
+    *) skip_check "pythondir on python3's own sys.path" "prefix $prefix is not /usr or /usr/local" ;;
+    esac
+fi
 finish
