@@ -7,6 +7,7 @@ tree's tests/certs, made by tests/gen-certs.sh).
 
 import os
 import pathlib
+import select
 import shutil
 import socket
 import struct
@@ -160,16 +161,37 @@ def external_server(certs):
         server.stop()
 
 
+def accept_waiting(listener, seconds=30.0):
+    """accept on a (non-blocking) unitls listener, first waiting with select on its fileno()
+    until a client is there: at most `seconds` in all, or AssertionError. A readable listener
+    whose client went away before accept raises BlockingIOError; that is waited out too."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"no client to accept in {seconds} s")
+        ready, _, _ = select.select([listener.fileno()], [], [], left)
+        if not ready:
+            continue
+        try:
+            return listener.accept()
+        except BlockingIOError:
+            continue
+
+
 class ThreadedAccept:
-    """Accepts one connection on a unitls listening socket in a thread (accept blocks until
-    the handshake is done, as connect does on the client). The thread owns the listener until
-    result() returns: the caller touches neither it nor the new connection before that."""
+    """Accepts one connection on a unitls listening socket in a thread: waits (bounded) for a
+    client with select, as the listener is non-blocking, and accept then completes the
+    handshake, as connect does on the client. The thread owns the listener until result()
+    returns: the caller touches neither it nor the new connection before that."""
 
     def __init__(self, listener, seconds=30):
         self.listener = listener
+        self.seconds = seconds
         self.conn = None
         self.error = None
-        # Bounded: accept (and the handshake in it) gives up with OSError after this long.
+        # Bounded: the handshake in accept gives up with OSError after this long (accepted
+        # sockets inherit the listener's SO_RCVTIMEO).
         with socket.socket(fileno=os.dup(listener.fileno())) as raw:
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
                            struct.pack("ll", seconds, 0))
@@ -178,7 +200,7 @@ class ThreadedAccept:
 
     def _run(self):
         try:
-            self.conn, _ = self.listener.accept()
+            self.conn, _ = accept_waiting(self.listener, self.seconds)
         except Exception as e:  # handed to the test through result()
             self.error = e
 

@@ -1,18 +1,21 @@
 """TLSSocket over loopback: against openssl s_server and gnutls-serv, and against a server
 context of the other implementation. As with PEP 748's reference socket, connect and accept
-complete TCP and the handshake; recv, send and close then do not block."""
+complete TCP and the handshake; recv, send and close then do not block. The listener does not
+block either: accept raises BlockingIOError when no client is waiting."""
 
 import hashlib
 import os
 import select
 import socket
+import struct
+import time
 
 import pytest
 
 from unitls import (NextProtocol, RaggedEOF, TLSError, TLSVersion, WantReadError,
                     WantWriteError)
 
-from conftest import (ThreadedAccept, assert_handshake_failure, chain, client_config,
+from conftest import (ThreadedAccept, accept_waiting, assert_handshake_failure, chain, client_config,
                       server_config, trust)
 
 WAIT = 10.0
@@ -208,3 +211,53 @@ def test_connect_refused_is_an_os_error(impl, certs):
         port = s.getsockname()[1]
         with pytest.raises(OSError):
             impl.client_context(client_config(certs)).connect(("127.0.0.1", port))
+
+
+def test_listener_does_not_block(impl, other_impl, certs):
+    listener = impl.server_context(server_config(certs)).connect(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    start = time.monotonic()
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+    assert time.monotonic() - start < WAIT / 2
+    assert select.select([listener.fileno()], [], [], 0)[0] == []
+    acceptor = ThreadedAccept(listener)
+    client = other_impl.client_context(client_config(certs)).connect(("127.0.0.1", port))
+    conn = acceptor.result()
+    # accept returned with the handshake done, the new socket non-blocking.
+    assert conn.negotiated_tls_version is client.negotiated_tls_version is not None
+    assert conn.cipher() == client.cipher()
+    with pytest.raises(WantReadError):
+        conn.recv(10)
+    # The listener is still non-blocking once a connection was taken.
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+    client.close(force=True)
+    conn.close(force=True)
+    listener.close()
+
+
+def test_failed_handshake_in_accept(impl, other_impl, certs):
+    # A client that speaks no TLS: accept raises TLSError, and the listener serves on.
+    listener = impl.server_context(server_config(certs)).connect(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    with socket.socket(fileno=os.dup(listener.fileno())) as raw:
+        # Bounds the handshake in accept (the accepted socket inherits the timeout).
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", int(WAIT), 0))
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as plain:
+        plain.sendall(b"GET / HTTP/1.0\r\n\r\n" * 20)
+        with pytest.raises(TLSError) as failure:
+            accept_waiting(listener, WAIT)
+    assert_handshake_failure(failure)
+    # As from a socket's recv or send, the library's reason is there to ask.
+    assert failure.value.reason == "not_tls", (failure.value.reason, str(failure.value))
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+    acceptor = ThreadedAccept(listener)
+    client = other_impl.client_context(client_config(certs)).connect(("127.0.0.1", port))
+    conn = acceptor.result()
+    send_all(client, b"still serving")
+    assert recv_exact(conn, 13) == b"still serving"
+    client.close(force=True)
+    conn.close(force=True)
+    listener.close()

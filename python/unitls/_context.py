@@ -129,8 +129,9 @@ class ServerContext:
         return self._configuration
 
     def connect(self, address: tuple[str | None, int]) -> TLSSocket:
-        """Binds address (host None: every address; port 0: any) and listens; accept() on the
-        result waits for a client and completes its handshake."""
+        """Binds address (host None: every address; port 0: any) and listens. The listener is
+        non-blocking, as the PEP's reference's is: accept() raises BlockingIOError when no
+        client is waiting, and otherwise completes the client's handshake before returning."""
         host, port = _address(address)
         err = _lib.Error()
         ptr = lib.unitls_server_context_listen(self._handle.ptr,
@@ -138,7 +139,7 @@ class ServerContext:
                                                DEFAULT_BACKLOG, ctypes.byref(err))
         if not ptr:
             raise _errors.from_error(err)
-        return TLSSocket._wrap(ptr, self, blocking=True)
+        return TLSSocket._wrap(ptr, self, blocking=False)
 
     def create_buffer(self) -> TLSBuffer:
         err = _lib.Error()

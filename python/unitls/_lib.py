@@ -179,6 +179,7 @@ _PROTOTYPES = {
     "unitls_socket_recv": (_status, [_p, _p, _size, _psize, _err]),
     "unitls_socket_send": (_status, [_p, _p, _size, _psize, _err]),
     "unitls_socket_close": (_status, [_p, _int, _err]),
+    "unitls_socket_do_handshake": (_status, [_p, _err]),
     "unitls_socket_set_blocking": (_status, [_p, _int, _err]),
     "unitls_socket_listen": (_status, [_p, _int, _err]),
     "unitls_socket_accept": (_p, [_p, ctypes.POINTER(Address), _err]),

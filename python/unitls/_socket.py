@@ -1,12 +1,14 @@
 """TLSSocket: a TCP connection protected by TLS (unitls_socket), as PEP 748's reference socket
 behaves: the TCP connection and the handshake complete inside the context's connect (or the
 listener's accept); after that the socket is non-blocking, and recv, send and close raise
-WantReadError / WantWriteError instead of waiting. The library does the I/O and the TLS; this
+WantReadError / WantWriteError instead of waiting. The listener is non-blocking too: accept
+raises BlockingIOError when no client is waiting. The library does the I/O and the TLS; this
 module only translates."""
 
 from __future__ import annotations
 
 import ctypes
+import errno
 
 from . import _conn, _errors, _lib
 
@@ -41,10 +43,12 @@ class TLSSocket:
             self._call(lib.unitls_socket_set_blocking, 0)
         return self
 
-    def __del__(self):
+    def _free(self):
         ptr, self._ptr = getattr(self, "_ptr", None), None
         if ptr:
             lib.unitls_socket_free(ptr)
+
+    __del__ = _free
 
     def __enter__(self):
         return self
@@ -115,15 +119,30 @@ class TLSSocket:
         self._call(lib.unitls_socket_listen, backlog)
 
     def accept(self) -> tuple[TLSSocket, tuple[str | None, int]]:
-        """Waits for a connection and completes its handshake; the new socket is non-blocking,
-        like one from connect."""
+        """As PEP 748's reference listener (a non-blocking ssl.SSLSocket) does: BlockingIOError
+        at once when no connection is waiting; otherwise accepts one and completes its
+        handshake before returning, waiting for the client as long as it takes (TLSError when
+        the handshake fails; the listener stays usable). The new socket is non-blocking, like
+        one from connect. Wait for a client with select on fileno()."""
         peer = _lib.Address()
         err = _lib.Error()
         ptr = lib.unitls_socket_accept(self._ptr, ctypes.byref(peer), ctypes.byref(err))
         _lib.issue_warnings(_errors.SecurityWarning)
         if not ptr:
+            if err.status == _lib.WANT_READ:
+                raise BlockingIOError(errno.EAGAIN, err.text() or "accept: no connection "
+                                      "is waiting")
             raise _errors.from_error(err)
-        conn = TLSSocket._wrap(ptr, self._context, blocking=False)
+        # The library leaves a non-blocking listener's connection non-blocking and before its
+        # handshake; the reference runs the handshake in accept, blocking, so do we.
+        conn = TLSSocket._wrap(ptr, self._context, blocking=True)
+        try:
+            conn._call(lib.unitls_socket_set_blocking, 1)
+            conn._call(lib.unitls_socket_do_handshake)
+            conn._call(lib.unitls_socket_set_blocking, 0)
+        except BaseException:
+            conn._free()
+            raise
         return conn, (peer.host.decode("ascii"), peer.port)
 
     def getsockname(self) -> tuple[str | None, int]:
