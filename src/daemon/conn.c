@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "daemon/log.h"
 #include "daemon/pending.h"
 #include "daemon/proxy_header.h"
+#include "daemon/proxy_in.h"
 
 /* Per event, how many TLS reads one connection may do before yielding to the others. */
 #define PUMP_ROUNDS 32u
@@ -31,12 +33,13 @@
 /* After our close_notify and FIN went out, how long the client may take to close its side. */
 #define CLOSE_LINGER_MS 2000u
 
-enum phase { PHASE_HANDSHAKE, PHASE_CONNECT, PHASE_RELAY };
+/* PHASE_PROXY: waiting for the balancer's PROXY header (accept_proxy), before any TLS. */
+enum phase { PHASE_PROXY, PHASE_HANDSHAKE, PHASE_CONNECT, PHASE_RELAY };
 
 enum conn_end {
     END_CLEAN, END_RAGGED, END_TIMEOUT_HANDSHAKE, END_TIMEOUT_CONNECT, END_TIMEOUT_IDLE,
     END_BACKEND_REFUSED, END_BACKEND_ERROR, END_CLIENT_ERROR, END_TLS_ERROR, END_SHUTDOWN,
-    END_NOMEM
+    END_NOMEM, END_PROXY
 };
 
 static const char *const end_names[] = {
@@ -45,6 +48,7 @@ static const char *const end_names[] = {
     [END_TIMEOUT_IDLE] = "timeout: idle", [END_BACKEND_REFUSED] = "backend refused",
     [END_BACKEND_ERROR] = "backend error", [END_CLIENT_ERROR] = "client error",
     [END_TLS_ERROR] = "tls error", [END_SHUTDOWN] = "shutdown", [END_NOMEM] = "out of memory",
+    [END_PROXY] = "proxy refused",
 };
 
 /* flags */
@@ -78,13 +82,28 @@ struct conn {
     struct pending to_backend, to_client;
     uint64_t bytes_in, bytes_out;
     uint64_t started_ms, active_ms;
-    union {
+    /* The client: the socket's peer, or the source a trusted balancer's PROXY header named. */
+    union conn_address {
         struct sockaddr sa;
         struct sockaddr_in in;
         struct sockaddr_in6 in6;
     } peer;
     socklen_t peer_len;
+    /* With a PROXY header naming a client: the balancer (the socket's peer), and the address
+     * the client reached (the header's destination, for the header sent to the backend). */
+    union conn_address balancer, reached;
+    socklen_t balancer_len, reached_len;
+    struct proxy_wait *proxy;       /* while in PHASE_PROXY, and after a refusal */
     struct event client_rd, client_wr, backend_rd, backend_wr, timer;
+};
+
+/* The balancer's header as it arrives (accept_proxy), then why the connection was refused:
+ * allocated for a connection from a trusted source, freed once the header is read. */
+struct proxy_wait {
+    size_t len;
+    enum failure_reason reason;      /* a FAILURE_PROXY_* once refused */
+    char why[160];
+    uint8_t buf[PROXY_IN_HEADER_MAX];
 };
 
 /* A direction keeps at most one scratch-full: nothing more is read while anything is kept. */
@@ -408,10 +427,108 @@ static void proxy_header_send(struct conn *c)
     unsigned char header[PROXY_HEADER_MAX];
     struct sockaddr_storage local;
     socklen_t local_len = sizeof local;
-    int known = getsockname(c->client_fd, (struct sockaddr *)&local, &local_len) == 0;
+    int known = c->reached_len > 0 ||
+                getsockname(c->client_fd, (struct sockaddr *)&local, &local_len) == 0;
+    const struct sockaddr *reached = c->reached_len > 0 ? &c->reached.sa
+                                                         : (const struct sockaddr *)&local;
     size_t len = proxy_header_build(c->listener->proxy_protocol, &c->peer.sa,
-                                    known ? (const struct sockaddr *)&local : NULL, header);
+                                    known ? reached : NULL, header);
     backend_queue(c, header, len);
+}
+
+/* --- the balancer's PROXY header (accept_proxy) ------------------------------------------- */
+
+static enum failure_reason proxy_reason_of(enum proxy_in_problem problem)
+{
+    return problem == PROXY_IN_NOT_PROXY ? FAILURE_PROXY_NO_HEADER
+           : problem == PROXY_IN_VERSION ? FAILURE_PROXY_VERSION : FAILURE_PROXY_MALFORMED;
+}
+
+/* Ends c in PHASE_PROXY; conn_free logs and counts it with the reason in words. */
+static void __attribute__((format(printf, 3, 4)))
+proxy_refuse(struct conn *c, enum failure_reason reason, const char *fmt, ...)
+{
+    va_list ap;
+    c->proxy->reason = reason;
+    va_start(ap, fmt);
+    vsnprintf(c->proxy->why, sizeof c->proxy->why, fmt, ap);
+    va_end(ap);
+    conn_fail(c, END_PROXY, 0);
+}
+
+/* A header that names a client makes it the connection's client; LOCAL, UNKNOWN and UNSPEC
+ * (health checks, or a balancer that cannot tell) leave the balancer as the client, and so
+ * does a UNIX-family source: it has no network address to log or hand on. */
+static void proxy_apply(struct conn *c, const struct proxy_in_header *h)
+{
+    if (h->local || h->source.ss_family == AF_UNIX || h->source_len > sizeof c->peer ||
+        h->destination_len > sizeof c->reached)
+        return;
+    c->balancer = c->peer;
+    c->balancer_len = c->peer_len;
+    memcpy(&c->peer, &h->source, h->source_len);
+    c->peer_len = h->source_len;
+    memcpy(&c->reached, &h->destination, h->destination_len);
+    c->reached_len = h->destination_len;
+}
+
+/* The client's bytes that came with the header go to TLS as if just received. */
+static int proxy_hand_over(struct conn *c, const uint8_t *data, size_t n)
+{
+    while (n > 0) {
+        uint8_t *room = NULL;
+        size_t cap = 0;
+        if (unitls_buffer_incoming_reserve(c->tls, &room, &cap) != UNITLS_OK || cap == 0)
+            return -1;
+        size_t take = n < cap ? n : cap;
+        memcpy(room, data, take);
+        unitls_buffer_incoming_commit(c->tls, take);
+        data += take;
+        n -= take;
+    }
+    return 0;
+}
+
+static void proxy_done(struct conn *c, const struct proxy_in_header *h)
+{
+    struct proxy_wait *w = c->proxy;
+    proxy_apply(c, h);
+    if (proxy_hand_over(c, w->buf + h->header_len, w->len - h->header_len) != 0) {
+        conn_fail(c, END_NOMEM, ENOMEM);
+        return;
+    }
+    free(w);
+    c->proxy = NULL;
+    c->phase = PHASE_HANDSHAKE;
+}
+
+/* One recv of the header: 1 once it is whole (the handshake may start), else 0 (wait for
+ * more, or c was refused). */
+static int proxy_read(struct conn *c)
+{
+    struct proxy_wait *w = c->proxy;
+    size_t room = sizeof w->buf - w->len;
+    ssize_t n = room > 0 ? recv(c->client_fd, w->buf + w->len, room, 0) : 0;
+    int err = errno;
+    if (n < 0 && would_block(err))
+        return 0;
+    if (n <= 0) {
+        char errbuf[128];
+        proxy_refuse(c, FAILURE_PROXY_PEER_CLOSED, "%s before a whole PROXY header (%zu bytes)",
+                     n == 0 ? "closed" : strerror_r(err, errbuf, sizeof errbuf), w->len);
+        return 0;
+    }
+    w->len += (size_t)n;
+    struct proxy_in_header h;
+    enum proxy_in_problem problem = PROXY_IN_MALFORMED;
+    char why[sizeof w->why];
+    enum proxy_in_status st = proxy_in_parse(w->buf, w->len, c->listener->accept_proxy, &h,
+                                             &problem, why, sizeof why);
+    if (st == PROXY_IN_INVALID)
+        proxy_refuse(c, proxy_reason_of(problem), "%s", why);
+    else if (st == PROXY_IN_DONE)
+        proxy_done(c, &h);
+    return st == PROXY_IN_DONE && !(c->flags & F_DEAD);
 }
 
 /* --- phases --------------------------------------------------------------------------------- */
@@ -499,10 +616,14 @@ static void on_client_read(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     struct conn *c = arg;
     c->active_ms = conn_env_clock_ms(c->env);
-    if (c->phase == PHASE_HANDSHAKE)
+    if (c->phase == PHASE_PROXY) {
+        if (proxy_read(c))
+            handshake_step(c, 1); /* with the bytes that followed the header, then the socket */
+    } else if (c->phase == PHASE_HANDSHAKE) {
         handshake_step(c, 1);
-    else
+    } else {
         pump_client(c, 1); /* while connecting, into the backend queue */
+    }
     conn_settle(c);
 }
 
@@ -550,7 +671,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
-    if (c->phase == PHASE_HANDSHAKE) {
+    if (c->phase == PHASE_PROXY) {
+        proxy_refuse(c, FAILURE_PROXY_TIMEOUT, "no whole PROXY header within %u ms (%zu bytes)",
+                     c->listener->handshake_timeout_ms, c->proxy->len);
+    } else if (c->phase == PHASE_HANDSHAKE) {
         conn_fail(c, END_TIMEOUT_HANDSHAKE, 0);
     } else if (c->phase == PHASE_CONNECT) {
         conn_fail(c, END_TIMEOUT_CONNECT, ETIMEDOUT);
@@ -616,7 +740,7 @@ static void arm_events(struct conn *c)
 {
     int out = unitls_buffer_outgoing_bytes_buffered(c->tls) > 0;
     int relay = c->phase == PHASE_RELAY;
-    arm(c, A_CLIENT_RD, c->phase == PHASE_HANDSHAKE ||
+    arm(c, A_CLIENT_RD, c->phase <= PHASE_HANDSHAKE ||
                             (!(c->flags & F_CLIENT_EOF) && pending_len(&c->to_backend) == 0));
     arm(c, A_CLIENT_WR, out);
     arm(c, A_BACKEND_RD, relay && !(c->flags & F_BACKEND_EOF) && !out &&
@@ -647,6 +771,8 @@ static const char *end_detail(const struct conn *c, char *buf, size_t cap)
 {
     if (c->end == END_TLS_ERROR)
         return unitls_buffer_last_error(c->tls)->message;
+    if (c->end == END_PROXY && c->proxy)
+        return c->proxy->why;
     if (c->end_errno == 0)
         return NULL;
     return strerror_r(c->end_errno, buf, cap);
@@ -678,6 +804,8 @@ static void access_log(const struct conn *c, const char *failure)
         .listener = c->listener->name,
         .client = &c->peer.sa,
         .client_len = c->peer_len,
+        .via = c->balancer_len > 0 ? &c->balancer.sa : NULL,
+        .via_len = c->balancer_len,
         .sni = unitls_buffer_server_name(c->tls),
         .alpn = alpn,
         .alpn_len = alpn_len,
@@ -760,6 +888,21 @@ static void failure_report(struct conn *c, char *described, size_t cap)
              facts);
 }
 
+/* Counts and logs (rate-limited) a PROXY refusal: the peer is the balancer (or whoever
+ * connected), as no header named a client. */
+static void proxy_refusal_note(struct conn_env *env, const char *listener,
+                               const struct sockaddr *peer, socklen_t peer_len,
+                               enum failure_reason reason, const char *why)
+{
+    char client[128];
+    log_format_address(peer, peer_len, client, sizeof client);
+    struct failure_note n = {.listener = listener, .client = client, .reason = reason,
+                             .facts = why};
+    if (failure_log_note(&env->failures, &n, conn_env_clock_ms(env)) &&
+        !evtimer_pending(env->failure_flush, NULL))
+        failure_flush_arm(env, FAILURE_LOG_WINDOW_MS);
+}
+
 /* One line per listener per RUNTIME_BACKEND_LOG_MS, saying how many failed meanwhile: a
  * dead backend under load must not flood the log (each connection's access line and the
  * backend_failures counter still count every one). */
@@ -814,6 +957,9 @@ static void conn_free(struct conn *c)
     count_end(c);
     if (failed)
         failure_report(c, failure, sizeof failure);
+    if (c->end == END_PROXY)
+        proxy_refusal_note(env, c->listener->name, &c->peer.sa, c->peer_len, c->proxy->reason,
+                           c->proxy->why);
     if (c->listener->log_access && log_enabled(LOG_PRIO_INFO)) /* the record costs lookups */
         access_log(c, failed ? failure : NULL);
     say_goodbye(c);
@@ -829,6 +975,7 @@ static void conn_free(struct conn *c)
     unitls_buffer_free(c->tls);
     pending_free(&c->to_backend);
     pending_free(&c->to_client);
+    free(c->proxy);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -869,15 +1016,46 @@ static struct conn *conn_new(struct conn_env *env, struct runtime_listener *l, i
     return c;
 }
 
+/* A source accept_proxy does not trust is refused at once, before anything is allocated:
+ * counted, logged (rate-limited) and given its access line. */
+static void proxy_refuse_untrusted(struct conn_env *env, struct runtime_listener *l, int fd,
+                                   const struct sockaddr *peer, socklen_t peer_len)
+{
+    static const char why[] = "untrusted source: not in accept_proxy.trusted";
+    counter_add(&env->counters.accepted, 1);
+    counter_add(&env->counters.closed, 1);
+    proxy_refusal_note(env, l->name, peer, peer_len, FAILURE_PROXY_UNTRUSTED, why);
+    if (l->log_access && log_enabled(LOG_PRIO_INFO)) {
+        struct log_access_record r = {.listener = l->name, .client = peer,
+                                      .client_len = peer_len, .end = end_names[END_PROXY],
+                                      .detail = why};
+        log_access(&r);
+    }
+    close(fd);
+    runtime_listener_release(l); /* as a failed conn_start: the accept loop goes on */
+}
+
 int conn_start(struct conn_env *env, struct runtime_listener *l, int fd,
                const struct sockaddr *peer, socklen_t peer_len)
 {
+    if (l->accept_proxy && !cidr_list_contains(&l->proxy_trusted, peer, peer_len)) {
+        proxy_refuse_untrusted(env, l, fd, peer, peer_len);
+        return 0;
+    }
     struct conn *c = conn_new(env, l, fd, peer, peer_len);
+    if (c && l->accept_proxy && !(c->proxy = calloc(1, sizeof *c->proxy))) {
+        log_error("listener %s: out of memory for a connection", l->name);
+        unitls_buffer_free(c->tls);
+        runtime_listener_unref(c->listener);
+        free(c);
+        c = NULL;
+    }
     if (!c) {
         close(fd);
         runtime_listener_release(l);
         return -1;
     }
+    c->phase = l->accept_proxy ? PHASE_PROXY : PHASE_HANDSHAKE;
     event_assign(&c->client_rd, env->base, fd, EV_READ | EV_PERSIST, on_client_read, c);
     event_assign(&c->client_wr, env->base, fd, EV_WRITE | EV_PERSIST, on_client_write, c);
     event_assign(&c->timer, env->base, -1, 0, on_timer, c);

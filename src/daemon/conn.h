@@ -1,6 +1,7 @@
 /* One proxied connection, from accept to the access log line, on one worker's event base.
  *
- * accept -> handshake (handshake timeout) -> non-blocking backend connect (connect timeout;
+ * accept -> [PROXY header] -> handshake (handshake timeout) -> non-blocking backend connect
+ * (connect timeout;
  * started only once the handshake completed, so a stalled client never holds a backend
  * connection) -> plaintext both ways (idle timeout) -> close and access log.
  *
@@ -21,6 +22,16 @@
  * timeout, "peer_closed" for an EOF or reset the library could not tell apart), counted per
  * listener and reason in the worker's failure_log, logged at most FAILURE_LOG_LINES_PER_S
  * times a second per listener and reason, and written after end= in the access line.
+ *
+ * On a listener with accept_proxy, a source outside its trusted ranges is refused at accept;
+ * a trusted one must first send a PROXY header (proxy_in.h) of a version the listener takes,
+ * read before any TLS byte within the same handshake timeout. A header naming a client makes
+ * that address the client everywhere after (access line, failure lines, the PROXY header to
+ * the backend, with the header's destination as the address reached); LOCAL and UNKNOWN keep
+ * the balancer as the client. The bytes that came after the header go to TLS. A refusal (no
+ * header, a malformed one, a version not taken, a timeout, a close) is counted per listener
+ * and reason in failure_log (its FAILURE_PROXY_* reasons) and logged like a failed handshake:
+ *   listener NAME: proxy: PEER: WHY (reason=R)
  *
  * A connection belongs to the worker thread whose conn_env it was started in; nothing here
  * locks. Nothing on the per-record path allocates or logs. */

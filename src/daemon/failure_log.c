@@ -18,6 +18,12 @@ static const char *const reason_names[FAILURE_REASONS] = {
     [FAILURE_TIMEOUT] = "timeout",
     [FAILURE_PEER_CLOSED] = "peer_closed",
     [FAILURE_OTHER] = "other",
+    [FAILURE_PROXY_UNTRUSTED] = "untrusted",
+    [FAILURE_PROXY_NO_HEADER] = "no_header",
+    [FAILURE_PROXY_MALFORMED] = "malformed",
+    [FAILURE_PROXY_VERSION] = "version_refused",
+    [FAILURE_PROXY_TIMEOUT] = "timeout",
+    [FAILURE_PROXY_PEER_CLOSED] = "peer_closed",
 };
 
 const char *failure_reason_name(enum failure_reason r)
@@ -183,9 +189,11 @@ static void suppressed_line(void *arg, const char *listener, enum failure_reason
                             uint64_t n_suppressed)
 {
     (void)arg;
-    log_notice("listener %s: %" PRIu64 " handshake failures with reason=%s not logged (at most "
+    log_notice("listener %s: %" PRIu64 " %s with reason=%s not logged (at most "
                "%u lines a second per listener and reason in each worker)",
-               listener, n_suppressed, failure_reason_name(r), FAILURE_LOG_LINES_PER_S);
+               listener, n_suppressed,
+               FAILURE_IS_PROXY(r) ? "PROXY refusals" : "handshake failures",
+               failure_reason_name(r), FAILURE_LOG_LINES_PER_S);
 }
 
 int failure_log_note(struct failure_log *fl, const struct failure_note *n, uint64_t now_ms)
@@ -196,8 +204,12 @@ int failure_log_note(struct failure_log *fl, const struct failure_note *n, uint6
         return 1;
     if (suppressed > 0)
         suppressed_line(NULL, n->listener, n->reason, suppressed);
-    log_notice("listener %s: handshake failed: client=%s reason=%s%s%s", n->listener, n->client,
-               failure_reason_name(n->reason), n->facts[0] ? " " : "", n->facts);
+    if (FAILURE_IS_PROXY(n->reason))
+        log_notice("listener %s: proxy: %s: %s (reason=%s)", n->listener, n->client, n->facts,
+                   failure_reason_name(n->reason));
+    else
+        log_notice("listener %s: handshake failed: client=%s reason=%s%s%s", n->listener,
+                   n->client, failure_reason_name(n->reason), n->facts[0] ? " " : "", n->facts);
     return 0;
 }
 

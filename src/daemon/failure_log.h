@@ -43,11 +43,24 @@ enum failure_reason {
     FAILURE_TIMEOUT,      /* the daemon's handshake timeout fired */
     FAILURE_PEER_CLOSED,
     FAILURE_OTHER,
+    /* A listener with accept_proxy refused the connection before TLS (proxy_in.h): */
+    FAILURE_PROXY_UNTRUSTED,   /* from a source not in accept_proxy.trusted */
+    FAILURE_PROXY_NO_HEADER,   /* a trusted source's bytes were no PROXY header */
+    FAILURE_PROXY_MALFORMED,   /* a PROXY header the specification forbids, or too long */
+    FAILURE_PROXY_VERSION,     /* a PROXY version accept_proxy.versions does not list */
+    FAILURE_PROXY_TIMEOUT,     /* no whole header within the handshake timeout */
+    FAILURE_PROXY_PEER_CLOSED, /* closed or reset before a whole header */
     FAILURE_REASONS       /* how many there are */
 };
 
+/* The reasons below FAILURE_HANDSHAKE_REASONS are handshake failures; the others are PROXY
+ * refusals (unitlsd_proxy_rejected_total), counted and rate-limited the same way. */
+#define FAILURE_HANDSHAKE_REASONS FAILURE_PROXY_UNTRUSTED
+#define FAILURE_IS_PROXY(r) ((r) >= FAILURE_PROXY_UNTRUSTED && (r) < FAILURE_REASONS)
+
 /* "version", "cipher", "group", "sni", "alpn", "client_certificate", "not_tls", "timeout",
- * "peer_closed", "other"; "other" for a value out of range. */
+ * "peer_closed", "other"; for PROXY refusals "untrusted", "no_header", "malformed",
+ * "version_refused", "timeout", "peer_closed"; "other" for a value out of range. */
 const char *failure_reason_name(enum failure_reason r);
 /* The daemon's reason for the library's: its "certificate" is, on a server buffer, the
  * client's certificate; NONE (the library could not tell) and values out of range are
@@ -107,17 +120,19 @@ int failure_log_flush(struct failure_log *fl, uint64_t now_ms,
                                      uint64_t n_suppressed),
                       void *arg, uint64_t *next_due_ms);
 
-/* One failed handshake, for failure_log_note. */
+/* One failed handshake or PROXY refusal, for failure_log_note. */
 struct failure_note {
     const char *listener;
     const char *client;          /* the peer's address, as text */
     enum failure_reason reason;
-    const char *facts;           /* sanitised key=value pairs, may be "" */
+    const char *facts;           /* sanitised key=value pairs, may be ""; for a PROXY refusal
+                                    the reason in words, printable ASCII */
 };
 
 /* Records n at now_ms (failure_log_record) and logs it at priority notice unless the window's
  * lines are used up:
  *   listener NAME: handshake failed: client=ADDR reason=R FACTS
+ *   listener NAME: proxy: ADDR: FACTS (reason=R)          (a PROXY refusal)
  * preceded by the suppressed line of the previous window, if it has one. Returns 1 when the
  * line was suppressed: the caller then makes sure failure_log_flush_lines runs within
  * FAILURE_LOG_WINDOW_MS; else 0. */
@@ -125,6 +140,7 @@ int failure_log_note(struct failure_log *fl, const struct failure_note *n, uint6
 /* failure_log_flush writing each report as the line (priority notice)
  *   listener NAME: N handshake failures with reason=R not logged (at most 10 lines a second
  *   per listener and reason in each worker)
+ * ("N PROXY refusals" for those reasons). 
  * Same return as failure_log_flush. */
 int failure_log_flush_lines(struct failure_log *fl, uint64_t now_ms, uint64_t *next_due_ms);
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "daemon/activation.h"
-#include "daemon/settings.h"
+#include "daemon/endpoint.h"
 
 struct listen_socket {
     atomic_uint refs;

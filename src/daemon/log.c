@@ -4,7 +4,6 @@
  * any less so. */
 #include "daemon/log.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -13,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
+
+#include "daemon/endpoint.h"
 
 static atomic_int log_threshold = LOG_PRIO_INFO;
 static atomic_int log_to_journal = 0;
@@ -89,29 +89,7 @@ void log_msg(int priority, const char *fmt, ...)
 
 char *log_format_address(const struct sockaddr *sa, socklen_t len, char *buf, size_t cap)
 {
-    char host[INET6_ADDRSTRLEN] = "?";
-    if (!sa || len < sizeof(sa_family_t)) {
-        snprintf(buf, cap, "-");
-    } else if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-        snprintf(buf, cap, "%s:%u", host, ntohs(in->sin_port));
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-        snprintf(buf, cap, "[%s]:%u", host, ntohs(in6->sin6_port));
-    } else if (sa->sa_family == AF_UNIX) {
-        const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
-        size_t path_len = len > offsetof(struct sockaddr_un, sun_path)
-                              ? len - offsetof(struct sockaddr_un, sun_path) : 0;
-        if (path_len > 0 && un->sun_path[0] != '\0')
-            snprintf(buf, cap, "unix:%.*s", (int)strnlen(un->sun_path, path_len), un->sun_path);
-        else
-            snprintf(buf, cap, "unix");
-    } else {
-        snprintf(buf, cap, "family-%d", sa->sa_family);
-    }
-    return buf;
+    return endpoint_format(sa, len, buf, cap);
 }
 
 /* Copies peer-controlled text into out for a log line: printable ASCII except space, quote
@@ -145,13 +123,15 @@ void log_access(const struct log_access_record *r)
 {
     if (!log_enabled(LOG_PRIO_INFO))
         return;
-    char client[128], sni[256], alpn[256], detail[512];
+    char client[128], via[128], sni[256], alpn[256], detail[512];
     log_format_address(r->client, r->client_len, client, sizeof client);
+    if (r->via)
+        log_format_address(r->via, r->via_len, via, sizeof via);
     char buf[LOG_LINE_MAX];
     int len = snprintf(buf, sizeof buf,
                        "%saccess listener=%s client=%s sni=%s alpn=%s version=%s cipher=%s "
                        "ocsp=%s in=%" PRIu64 " out=%" PRIu64 " ms=%" PRIu64
-                       " end=\"%s%s%s\"%s%s%s%s",
+                       " end=\"%s%s%s\"%s%s%s%s%s%s",
                        log_prefix(LOG_PRIO_INFO), r->listener ? r->listener : "-", client,
                        sanitize(r->sni, SIZE_MAX, sni, sizeof sni),
                        sanitize(r->alpn, r->alpn_len, alpn, sizeof alpn),
@@ -161,6 +141,7 @@ void log_access(const struct log_access_record *r)
                        r->detail ? ": " : "",
                        r->detail ? sanitize_reason(r->detail, detail, sizeof detail) : "",
                        r->failure ? " " : "", r->failure ? r->failure : "",
-                       r->legacy ? " legacy=" : "", r->legacy ? r->legacy : "");
+                       r->legacy ? " legacy=" : "", r->legacy ? r->legacy : "",
+                       r->via ? " via=" : "", r->via ? via : "");
     line_finish(buf, sizeof buf, len);
 }

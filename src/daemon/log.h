@@ -52,6 +52,9 @@ struct log_access_record {
     const char *listener;
     const struct sockaddr *client;
     socklen_t client_len;
+    /* The balancer whose PROXY header named the client (accept_proxy), or NULL. */
+    const struct sockaddr *via;
+    socklen_t via_len;
     const char *sni;
     const uint8_t *alpn;
     size_t alpn_len;
@@ -71,7 +74,7 @@ struct log_access_record {
 
 /* Writes the access line (priority info) for r:
  * access listener=NAME client=ADDR sni=NAME alpn=PROTO version=V cipher=IANA ocsp=STAPLE
- * in=N out=N ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION] */
+ * in=N out=N ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION][ via=BALANCER] */
 void log_access(const struct log_access_record *r);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "daemon/settings.h"
+#include "daemon/endpoint.h"
 
 /* Large enough for every header written here (v1 TCP6 is the longest, 104 bytes). */
 #define PROXY_HEADER_MAX 128

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/settings.h"
+
 /* --- contexts by configuration ------------------------------------------------------------
  * Open addressing keyed by unitls_server_config_hash; a hit is confirmed with _equal and the
  * implementation, so a hash collision can never hand a listener another one's context. */
@@ -132,6 +134,22 @@ static void insecure_describe(const struct listener_settings *ls, char *buf, siz
         snprintf(buf, cap, "security level 0");
 }
 
+/* accept_proxy: the versions and a copy of the trusted ranges, as settings are freed after a
+ * build while the listener lives on with its connections. */
+static int proxy_trusted_copy(struct runtime_listener *l, const struct listener_settings *ls)
+{
+    l->accept_proxy = ls->accept_proxy;
+    if (ls->proxy_trusted.n == 0)
+        return 0;
+    l->proxy_trusted.items = calloc(ls->proxy_trusted.n, sizeof *l->proxy_trusted.items);
+    if (!l->proxy_trusted.items)
+        return -1;
+    memcpy(l->proxy_trusted.items, ls->proxy_trusted.items,
+           ls->proxy_trusted.n * sizeof *l->proxy_trusted.items);
+    l->proxy_trusted.n = ls->proxy_trusted.n;
+    return 0;
+}
+
 static struct runtime_listener *listener_new(const struct settings *s,
                                              const struct listener_settings *ls,
                                              const struct generation *previous,
@@ -150,6 +168,11 @@ static struct runtime_listener *listener_new(const struct settings *s,
     }
     l->backend = ls->backend;
     l->proxy_protocol = ls->proxy_protocol;
+    if (proxy_trusted_copy(l, ls) != 0) {
+        snprintf(err, errlen, "listener %s: out of memory", ls->name);
+        runtime_listener_unref(l);
+        return NULL;
+    }
     l->handshake_timeout_ms = ls->handshake_timeout_ms;
     l->idle_timeout_ms = ls->idle_timeout_ms;
     l->connect_timeout_ms = ls->connect_timeout_ms;
@@ -177,6 +200,7 @@ void runtime_listener_unref(struct runtime_listener *l)
         return;
     unitls_server_context_unref(l->ctx);
     gauge_unref(l->gauge);
+    free(l->proxy_trusted.items);
     free(l->name);
     free(l);
 }

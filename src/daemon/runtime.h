@@ -28,8 +28,10 @@
 #include <unitls/unitls.h>
 
 #include "daemon/activation.h"
+#include "daemon/endpoint.h"
 #include "daemon/listener.h"
-#include "daemon/settings.h"
+
+struct settings; /* settings.h: the loaded configuration runtime_build reads */
 
 /* What one listener (by name) counts across reloads and workers: its open connections, so
  * max_connections counts every connection whatever generation accepted it, and when its
@@ -51,6 +53,10 @@ struct runtime_listener {
     unitls_server_context *ctx;
     struct endpoint backend;
     enum proxy_protocol proxy_protocol;
+    /* accept_proxy: versions a connection from a proxy_trusted source must start with (mask
+     * of 1 << PROXY_PROTOCOL_V1/V2); 0 when the listener takes no PROXY header. */
+    unsigned accept_proxy;
+    struct cidr_list proxy_trusted;
     unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
     unsigned max_connections;
     int log_access;

@@ -1,6 +1,6 @@
 /* settings: the schema of unitlsd.yaml (the top level, listeners and their certificates,
  * protocols, versions, ciphers, client_auth, backend, timeouts and limits, OCSP stapling, the
- * insecure block for legacy peers; log; stats; the
+ * insecure block for legacy peers, accept_proxy; log; stats; the
  * implementation, at the top level and per listener) as key tables and the parsers of their
  * values, into struct settings; then loading, checking and freeing. Key tables drive the
  * mappings: a key outside the table is an error listing the allowed ones. Reading YAML values
@@ -447,6 +447,75 @@ static void listener_backend(struct loader *ld, yaml_node_t *v, void *target)
     loader_mapping_walk(ld, v, "backend", backend_keys, N_KEYS(backend_keys), target);
 }
 
+/* --- a listener's accept_proxy: the PROXY header from a balancer -------------------------- */
+
+#define TRUSTED_EXPECTED "an address range such as 10.0.0.0/8, \"::1/128\" or 127.0.0.1 (a " \
+    "numeric address, /LEN optional, no bits set past LEN), or unix"
+
+static void accept_proxy_versions(struct loader *ld, yaml_node_t *v, void *target)
+{
+    static const char *const names[] = {"v1", "v2", NULL};
+    struct listener_settings *l = target;
+    size_t n = loader_list_length(ld, v, "accept_proxy.versions", "PROXY versions: v1, v2");
+    unsigned mask = 0;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = loader_list_item(ld, v, i);
+        int k = loader_keyword(ld, item, "accept_proxy.versions", names);
+        unsigned bit = k < 0 ? 0 : 1u << (k == 0 ? PROXY_PROTOCOL_V1 : PROXY_PROTOCOL_V2);
+        if (bit && (mask & bit))
+            loader_fail(ld, item, "accept_proxy.versions: '%s' is listed twice; expected each "
+                        "once", names[k]);
+        mask |= bit;
+    }
+    if (mask)
+        l->accept_proxy = mask;
+}
+
+static void trusted_one(struct loader *ld, yaml_node_t *item, struct cidr_list *list)
+{
+    const char *text = loader_scalar(ld, item, "accept_proxy.trusted", TRUSTED_EXPECTED);
+    struct cidr c;
+    char why[200];
+    if (!text)
+        return;
+    if (cidr_parse(text, &c, why, sizeof why) != 0) {
+        loader_fail(ld, item, "accept_proxy.trusted: '%s': %s; expected %s", text, why,
+                    TRUSTED_EXPECTED);
+        return;
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        if (cidr_equal(&list->items[i], &c)) {
+            char shown[CIDR_TEXT_MAX];
+            loader_fail(ld, item, "accept_proxy.trusted: '%s' is listed twice (as %s); expected "
+                        "each range once", text, cidr_format(&c, shown, sizeof shown));
+            return;
+        }
+    }
+    list->items[list->n++] = c;
+}
+
+static void accept_proxy_trusted(struct loader *ld, yaml_node_t *v, void *target)
+{
+    struct cidr_list *list = &((struct listener_settings *)target)->proxy_trusted;
+    size_t n = loader_list_length(ld, v, "accept_proxy.trusted", "address ranges: " TRUSTED_EXPECTED);
+    if (n == 0 || !(list->items = loader_array_new(ld, v, n, sizeof *list->items)))
+        return;
+    for (size_t i = 0; i < n; i++)
+        trusted_one(ld, loader_list_item(ld, v, i), list);
+}
+
+static const struct key_spec accept_proxy_keys[] = {{"versions", accept_proxy_versions, 0},
+                                                    {"trusted", accept_proxy_trusted, 1}};
+
+/* Both versions unless `versions` says otherwise; `trusted` has no default, as trusting every
+ * source must be written out (0.0.0.0/0 and "::/0"). */
+static void listener_accept_proxy(struct loader *ld, yaml_node_t *v, void *target)
+{
+    struct listener_settings *l = target;
+    l->accept_proxy = (1u << PROXY_PROTOCOL_V1) | (1u << PROXY_PROTOCOL_V2);
+    loader_mapping_walk(ld, v, "accept_proxy", accept_proxy_keys, N_KEYS(accept_proxy_keys), l);
+}
+
 static void timeout_handshake(struct loader *ld, yaml_node_t *v, void *target)
 {
     loader_duration(ld, v, "timeouts.handshake",
@@ -532,6 +601,7 @@ static const struct key_spec listener_keys[] = {
     {"ocsp_refresh", listener_ocsp_refresh, 0},
     {"implementation", listener_implementation, 0},
     {"insecure", listener_insecure, 0},
+    {"accept_proxy", listener_accept_proxy, 0},
 };
 
 static void listener_defaults(struct listener_settings *l, const yaml_node_t *node)
@@ -833,6 +903,7 @@ static void listener_free(struct listener_settings *l)
     free(l->client_trust_store);
     free(l->client_crl);
     free(l->implementation);
+    free(l->proxy_trusted.items);
     unitls_server_config_unref(l->tls);
 }
 

@@ -18,21 +18,10 @@
 #include <sys/socket.h>
 #include <unitls/unitls.h>
 
+#include "daemon/endpoint.h"
+
 enum log_level { LOG_LEVEL_DEBUG = 7, LOG_LEVEL_INFO = 6, LOG_LEVEL_NOTICE = 5,
                  LOG_LEVEL_WARNING = 4, LOG_LEVEL_ERROR = 3 };
-
-enum proxy_protocol { PROXY_PROTOCOL_NONE = 0, PROXY_PROTOCOL_V1, PROXY_PROTOCOL_V2 };
-
-/* A socket address as written in the file ("127.0.0.1:443", "[::1]:443", "unix:/run/x.sock"). */
-struct endpoint {
-    char text[128];                 /* as written, for logs */
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-};
-
-/* 1 when a and b, both parsed from the file (zero-filled beyond the address), are the same
- * socket address: family, address, port or unix path; their text is not compared. */
-int endpoint_equal(const struct endpoint *a, const struct endpoint *b);
 
 struct chain_settings {
     char *cert_path;                /* leaf first, then intermediates (PEM or DER) */
@@ -64,6 +53,11 @@ struct listener_settings {
     int crl_line, crl_column;       /* where crl was given, for messages */
     struct endpoint backend;
     enum proxy_protocol proxy_protocol;
+    /* accept_proxy: the PROXY versions a trusted source must start with, as a mask of
+     * 1 << PROXY_PROTOCOL_V1 and 1 << PROXY_PROTOCOL_V2; 0 without accept_proxy. */
+    unsigned accept_proxy;
+    struct cidr_list proxy_trusted; /* the sources that must send a header; all others are
+                                       refused (with accept_proxy) */
     unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
     unsigned max_connections;
     unsigned session_tickets;       /* per full handshake, default 1 */

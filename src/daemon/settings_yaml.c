@@ -3,11 +3,9 @@
  * forms of values (a duration, an address), never which key takes which form. */
 #include "daemon/settings_yaml.h"
 
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/un.h>
 
 #define DURATION_MAX_MS (24ul * 3600ul * 1000ul)
 
@@ -264,81 +262,6 @@ char *loader_path(struct loader *ld, yaml_node_t *node, const char *what)
 
 /* --- addresses --------------------------------------------------------------------------- */
 
-static int endpoint_unix(const char *path, struct endpoint *ep, char *why, size_t cap)
-{
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    size_t n = strlen(path);
-    if (path[0] != '/') {
-        snprintf(why, cap, "the socket path is not absolute");
-        return -1;
-    }
-    if (n >= sizeof sun.sun_path) {
-        snprintf(why, cap, "the socket path is longer than %zu bytes", sizeof sun.sun_path - 1);
-        return -1;
-    }
-    memcpy(sun.sun_path, path, n + 1);
-    memcpy(&ep->addr, &sun, sizeof sun);
-    ep->addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
-    return 0;
-}
-
-static int endpoint_inet(char *host, size_t n, uint16_t port, struct endpoint *ep, char *why,
-                         size_t cap)
-{
-    if (host[0] == '[') {
-        struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-        if (n < 2 || host[n - 1] != ']') {
-            snprintf(why, cap, "'[' without its ']'");
-            return -1;
-        }
-        host[n - 1] = '\0';
-        if (inet_pton(AF_INET6, host + 1, &sin6.sin6_addr) != 1) {
-            snprintf(why, cap, "'%s' is not a numeric IPv6 address", host + 1);
-            return -1;
-        }
-        memcpy(&ep->addr, &sin6, sizeof sin6);
-        ep->addr_len = sizeof sin6;
-        return 0;
-    }
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
-    if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) {
-        snprintf(why, cap, "'%s' is not a numeric IPv4 address (IPv6 goes in brackets)", host);
-        return -1;
-    }
-    memcpy(&ep->addr, &sin, sizeof sin);
-    ep->addr_len = sizeof sin;
-    return 0;
-}
-
-/* Parses "IPV4:PORT", "[IPV6]:PORT" or "unix:/PATH"; -1 with the reason in why. */
-static int endpoint_parse(const char *text, struct endpoint *ep, char *why, size_t cap)
-{
-    memset(ep, 0, sizeof *ep);
-    size_t len = strlen(text);
-    if (len >= sizeof ep->text) {
-        snprintf(why, cap, "longer than %zu bytes", sizeof ep->text - 1);
-        return -1;
-    }
-    memcpy(ep->text, text, len + 1);
-    if (strncmp(text, "unix:", 5) == 0)
-        return endpoint_unix(text + 5, ep, why, cap);
-    const char *colon = strrchr(text, ':');
-    unsigned long port;
-    if (!colon) {
-        snprintf(why, cap, "no port");
-        return -1;
-    }
-    if (settings_number_parse(colon + 1, 1, 65535, &port) != 0) {
-        snprintf(why, cap, "port '%s' is not a number from 1 to 65535", colon + 1);
-        return -1;
-    }
-    char host[sizeof ep->text];
-    size_t n = (size_t)(colon - text);
-    memcpy(host, text, n);
-    host[n] = '\0';
-    return endpoint_inet(host, n, (uint16_t)port, ep, why, cap);
-}
-
 int loader_endpoint(struct loader *ld, yaml_node_t *node, const char *what,
                     struct endpoint *ep)
 {
@@ -352,11 +275,6 @@ int loader_endpoint(struct loader *ld, yaml_node_t *node, const char *what,
         loader_fail(ld, node, "%s: '%s': %s; expected %s", what, expanded, why, ADDRESS_EXPECTED);
     free(expanded);
     return rc;
-}
-
-int endpoint_equal(const struct endpoint *a, const struct endpoint *b)
-{
-    return a->addr_len == b->addr_len && memcmp(&a->addr, &b->addr, a->addr_len) == 0;
 }
 
 /* --- mappings and lists ------------------------------------------------------------------ */

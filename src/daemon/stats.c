@@ -58,8 +58,31 @@ static void metrics_handshake_failures(struct evbuffer *out, const struct stats_
     for (size_t i = 0; g && i < g->n_listeners; i++) {
         uint64_t counts[FAILURE_REASONS] = {0};
         worker_pool_handshake_failures(src->pool, g->listeners[i]->name, counts);
-        for (size_t r = 0; r < FAILURE_REASONS; r++)
+        for (size_t r = 0; r < FAILURE_HANDSHAKE_REASONS; r++)
             evbuffer_add_printf(out, "unitlsd_handshake_failures_total{listener=\"%s\","
+                                     "reason=\"%s\"} %" PRIu64 "\n", g->listeners[i]->name,
+                                failure_reason_name((enum failure_reason)r), counts[r]);
+    }
+}
+
+/* Per listener with accept_proxy, and reason, every reason from 0: connections refused before
+ * TLS for their source or their PROXY header (conn.h). */
+static void metrics_proxy_rejected(struct evbuffer *out, const struct stats_sources *src)
+{
+    const struct generation *g = *src->gen;
+    int described = 0;
+    for (size_t i = 0; g && i < g->n_listeners; i++) {
+        if (!g->listeners[i]->accept_proxy)
+            continue;
+        if (!described++)
+            evbuffer_add_printf(out, "# HELP unitlsd_proxy_rejected_total Connections refused "
+                                     "by a listener with accept_proxy, by reason: an untrusted "
+                                     "source, or no valid PROXY header from a trusted one.\n"
+                                     "# TYPE unitlsd_proxy_rejected_total counter\n");
+        uint64_t counts[FAILURE_REASONS] = {0};
+        worker_pool_handshake_failures(src->pool, g->listeners[i]->name, counts);
+        for (size_t r = FAILURE_HANDSHAKE_REASONS; r < FAILURE_REASONS; r++)
+            evbuffer_add_printf(out, "unitlsd_proxy_rejected_total{listener=\"%s\","
                                      "reason=\"%s\"} %" PRIu64 "\n", g->listeners[i]->name,
                                 failure_reason_name((enum failure_reason)r), counts[r]);
     }
@@ -79,6 +102,7 @@ static void metrics_totals(struct evbuffer *out, const struct stats_sources *src
     metric(out, "unitlsd_handshakes_resumed_total", "counter",
            "Completed TLS handshakes that resumed a session.", t.resumed);
     metrics_handshake_failures(out, src, t.handshake_failures);
+    metrics_proxy_rejected(out, src);
     metric(out, "unitlsd_backend_failures_total", "counter",
            "Backend connects refused or timed out.", t.backend_failures);
     metric(out, "unitlsd_client_bytes_received_total", "counter",

@@ -14,9 +14,9 @@
 #include <event2/event.h>
 
 #include "daemon/activation.h"
+#include "daemon/endpoint.h"
 #include "daemon/ocsp_monitor.h"
 #include "daemon/runtime.h"
-#include "daemon/settings.h"
 #include "daemon/worker.h"
 
 struct stats_server;

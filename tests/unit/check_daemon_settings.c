@@ -503,7 +503,7 @@ START_TEST(test_unknown_listener_key)
                  "certificates, protocols, tls_versions, ciphers, groups, max_early_data, "
                  "client_auth, backend, "
                  "timeouts, max_connections, session_tickets, strict_sni, ocsp_refresh, "
-                 "implementation, insecure");
+                 "implementation, insecure, accept_proxy");
 }
 END_TEST
 
@@ -1336,7 +1336,7 @@ START_TEST(test_check_file)
              "%s:9:5: listener: unknown key 'idle'; expected one of: name, listen, certificates, "
              "protocols, tls_versions, ciphers, groups, max_early_data, client_auth, backend, "
              "timeouts, max_connections, session_tickets, strict_sni, ocsp_refresh, "
-             "implementation, insecure\n%s:13:9: listener "
+             "implementation, insecure, accept_proxy\n%s:13:9: listener "
              "'api': "
              "private key file ",
              config_path, config_path);
