@@ -1,30 +1,24 @@
-/* conn: one proxied connection; see conn.h for the contract.
+/* conn: one proxied connection; see conn.h for the contract. The balancer's PROXY header is
+ * read in conn_proxy.c and how a connection ended is reported by conn_report.c; what the three
+ * files share is in conn_internal.h.
  *
  * Control flow: every event callback does its I/O, records a failure with conn_fail() instead
  * of freeing, and ends with conn_settle(), the one place that applies half-close transitions,
  * flushes what TLS has to send, frees a finished connection and arms exactly the events the
  * state asks for. So no helper ever uses a connection after it was freed, and the interest set
  * only changes when the state does. */
-#include "daemon/conn.h"
+#include "daemon/conn_internal.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <event2/event_struct.h>
-#include <unitls/ocsp.h>
-
 #include "daemon/log.h"
-#include "daemon/pending.h"
 #include "daemon/proxy_header.h"
-#include "daemon/proxy_in.h"
 
 /* Per event, how many TLS reads one connection may do before yielding to the others. */
 #define PUMP_ROUNDS 32u
@@ -33,93 +27,16 @@
 /* After our close_notify and FIN went out, how long the client may take to close its side. */
 #define CLOSE_LINGER_MS 2000u
 
-/* PHASE_PROXY: waiting for the balancer's PROXY header (accept_proxy), before any TLS. */
-enum phase { PHASE_PROXY, PHASE_HANDSHAKE, PHASE_CONNECT, PHASE_RELAY };
-
-enum conn_end {
-    END_CLEAN, END_RAGGED, END_TIMEOUT_HANDSHAKE, END_TIMEOUT_CONNECT, END_TIMEOUT_IDLE,
-    END_BACKEND_REFUSED, END_BACKEND_ERROR, END_CLIENT_ERROR, END_TLS_ERROR, END_SHUTDOWN,
-    END_NOMEM, END_PROXY
-};
-
-static const char *const end_names[] = {
-    [END_CLEAN] = "clean", [END_RAGGED] = "ragged",
-    [END_TIMEOUT_HANDSHAKE] = "timeout: handshake", [END_TIMEOUT_CONNECT] = "timeout: connect",
-    [END_TIMEOUT_IDLE] = "timeout: idle", [END_BACKEND_REFUSED] = "backend refused",
-    [END_BACKEND_ERROR] = "backend error", [END_CLIENT_ERROR] = "client error",
-    [END_TLS_ERROR] = "tls error", [END_SHUTDOWN] = "shutdown", [END_NOMEM] = "out of memory",
-    [END_PROXY] = "proxy refused",
-};
-
-/* flags */
-#define F_DEAD 0x0001u          /* ended: conn_settle frees it */
-#define F_CLIENT_EOF 0x0002u    /* no more plaintext from the client */
-#define F_CLIENT_NOTIFY 0x0004u /* ... because its close_notify arrived */
-#define F_CLIENT_TCP_EOF 0x0008u /* the client's transport EOF was fed to the buffer */
-#define F_BACKEND_SHUT 0x0010u  /* the backend's write side is shut */
-#define F_BACKEND_EOF 0x0020u   /* the backend sent EOF */
-#define F_NOTIFY_QUEUED 0x0040u /* our close_notify is queued */
-#define F_CLIENT_SHUT 0x0080u   /* our close_notify went out and the client socket is shut */
-#define F_TLS_HOLDS 0x0100u     /* decrypted bytes may wait inside the buffer */
-#define F_BACKEND_FRESH 0x0200u /* connect reported done, not yet confirmed by any I/O */
-
 /* armed events */
 #define A_CLIENT_RD 0x1u
 #define A_CLIENT_WR 0x2u
 #define A_BACKEND_RD 0x4u
 #define A_BACKEND_WR 0x8u
 
-struct conn {
-    struct conn *prev, *next;
-    struct conn_env *env;
-    struct runtime_listener *listener;
-    unitls_buffer *tls;
-    int client_fd, backend_fd;
-    uint8_t phase, armed, end;
-    uint16_t flags;
-    uint16_t tls_version, cipher;   /* kept from the handshake: a fatal error later hides them */
-    int end_errno;
-    struct pending to_backend, to_client;
-    uint64_t bytes_in, bytes_out;
-    uint64_t started_ms, active_ms;
-    /* The client: the socket's peer, or the source a trusted balancer's PROXY header named. */
-    union conn_address {
-        struct sockaddr sa;
-        struct sockaddr_in in;
-        struct sockaddr_in6 in6;
-    } peer;
-    socklen_t peer_len;
-    /* With a PROXY header naming a client: the balancer (the socket's peer), and the address
-     * the client reached (the header's destination, for the header sent to the backend). */
-    union conn_address balancer, reached;
-    socklen_t balancer_len, reached_len;
-    struct proxy_wait *proxy;       /* while in PHASE_PROXY, and after a refusal */
-    struct event client_rd, client_wr, backend_rd, backend_wr, timer;
-};
-
-/* The balancer's header as it arrives (accept_proxy), then why the connection was refused:
- * allocated for a connection from a trusted source, freed once the header is read. */
-struct proxy_wait {
-    size_t len;
-    enum failure_reason reason;      /* a FAILURE_PROXY_* once refused */
-    char why[160];
-    uint8_t buf[PROXY_IN_HEADER_MAX];
-};
-
 /* A direction keeps at most one scratch-full: nothing more is read while anything is kept. */
 _Static_assert(PENDING_CAPACITY >= CONN_BUFFER_LIMIT, "a scratch-full must fit in the kept store");
 
-/* Idle connections are the daemon's memory: keep our part of one small (800 bytes today). */
-_Static_assert(sizeof(struct conn) <= 1024, "struct conn grew past 1 KiB");
-
 /* --- small helpers ----------------------------------------------------------------------- */
-
-/* Single writer: a relaxed load and store, no locked instruction on the data path. */
-static void counter_add(atomic_uint_fast64_t *counter, uint64_t n)
-{
-    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + n,
-                          memory_order_relaxed);
-}
 
 uint64_t conn_env_clock_ms(const struct conn_env *env)
 {
@@ -132,18 +49,6 @@ static void timer_set(struct conn *c, uint64_t ms)
 {
     struct timeval tv = {.tv_sec = (time_t)(ms / 1000u), .tv_usec = (suseconds_t)(ms % 1000u) * 1000};
     event_add(&c->timer, &tv);
-}
-
-static int would_block(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EINTR; }
-
-/* The first failure decides how the connection ended. */
-static void conn_fail(struct conn *c, enum conn_end end, int err)
-{
-    if (c->flags & F_DEAD)
-        return;
-    c->flags |= F_DEAD;
-    c->end = (uint8_t)end;
-    c->end_errno = err;
 }
 
 static void conn_fail_tls(struct conn *c, unitls_status st)
@@ -436,101 +341,6 @@ static void proxy_header_send(struct conn *c)
     backend_queue(c, header, len);
 }
 
-/* --- the balancer's PROXY header (accept_proxy) ------------------------------------------- */
-
-static enum failure_reason proxy_reason_of(enum proxy_in_problem problem)
-{
-    return problem == PROXY_IN_NOT_PROXY ? FAILURE_PROXY_NO_HEADER
-           : problem == PROXY_IN_VERSION ? FAILURE_PROXY_VERSION : FAILURE_PROXY_MALFORMED;
-}
-
-/* Ends c in PHASE_PROXY; conn_free logs and counts it with the reason in words. */
-static void __attribute__((format(printf, 3, 4)))
-proxy_refuse(struct conn *c, enum failure_reason reason, const char *fmt, ...)
-{
-    va_list ap;
-    c->proxy->reason = reason;
-    va_start(ap, fmt);
-    vsnprintf(c->proxy->why, sizeof c->proxy->why, fmt, ap);
-    va_end(ap);
-    conn_fail(c, END_PROXY, 0);
-}
-
-/* A header that names a client makes it the connection's client; LOCAL, UNKNOWN and UNSPEC
- * (health checks, or a balancer that cannot tell) leave the balancer as the client, and so
- * does a UNIX-family source: it has no network address to log or hand on. */
-static void proxy_apply(struct conn *c, const struct proxy_in_header *h)
-{
-    if (h->local || h->source.ss_family == AF_UNIX || h->source_len > sizeof c->peer ||
-        h->destination_len > sizeof c->reached)
-        return;
-    c->balancer = c->peer;
-    c->balancer_len = c->peer_len;
-    memcpy(&c->peer, &h->source, h->source_len);
-    c->peer_len = h->source_len;
-    memcpy(&c->reached, &h->destination, h->destination_len);
-    c->reached_len = h->destination_len;
-}
-
-/* The client's bytes that came with the header go to TLS as if just received. */
-static int proxy_hand_over(struct conn *c, const uint8_t *data, size_t n)
-{
-    while (n > 0) {
-        uint8_t *room = NULL;
-        size_t cap = 0;
-        if (unitls_buffer_incoming_reserve(c->tls, &room, &cap) != UNITLS_OK || cap == 0)
-            return -1;
-        size_t take = n < cap ? n : cap;
-        memcpy(room, data, take);
-        unitls_buffer_incoming_commit(c->tls, take);
-        data += take;
-        n -= take;
-    }
-    return 0;
-}
-
-static void proxy_done(struct conn *c, const struct proxy_in_header *h)
-{
-    struct proxy_wait *w = c->proxy;
-    proxy_apply(c, h);
-    if (proxy_hand_over(c, w->buf + h->header_len, w->len - h->header_len) != 0) {
-        conn_fail(c, END_NOMEM, ENOMEM);
-        return;
-    }
-    free(w);
-    c->proxy = NULL;
-    c->phase = PHASE_HANDSHAKE;
-}
-
-/* One recv of the header: 1 once it is whole (the handshake may start), else 0 (wait for
- * more, or c was refused). */
-static int proxy_read(struct conn *c)
-{
-    struct proxy_wait *w = c->proxy;
-    size_t room = sizeof w->buf - w->len;
-    ssize_t n = room > 0 ? recv(c->client_fd, w->buf + w->len, room, 0) : 0;
-    int err = errno;
-    if (n < 0 && would_block(err))
-        return 0;
-    if (n <= 0) {
-        char errbuf[128];
-        proxy_refuse(c, FAILURE_PROXY_PEER_CLOSED, "%s before a whole PROXY header (%zu bytes)",
-                     n == 0 ? "closed" : strerror_r(err, errbuf, sizeof errbuf), w->len);
-        return 0;
-    }
-    w->len += (size_t)n;
-    struct proxy_in_header h;
-    enum proxy_in_problem problem = PROXY_IN_MALFORMED;
-    char why[sizeof w->why];
-    enum proxy_in_status st = proxy_in_parse(w->buf, w->len, c->listener->accept_proxy, &h,
-                                             &problem, why, sizeof why);
-    if (st == PROXY_IN_INVALID)
-        proxy_refuse(c, proxy_reason_of(problem), "%s", why);
-    else if (st == PROXY_IN_DONE)
-        proxy_done(c, &h);
-    return st == PROXY_IN_DONE && !(c->flags & F_DEAD);
-}
-
 /* --- phases --------------------------------------------------------------------------------- */
 
 static void on_backend_read(evutil_socket_t fd, short what, void *arg);
@@ -617,7 +427,7 @@ static void on_client_read(evutil_socket_t fd, short what, void *arg)
     struct conn *c = arg;
     c->active_ms = conn_env_clock_ms(c->env);
     if (c->phase == PHASE_PROXY) {
-        if (proxy_read(c))
+        if (conn_proxy_read(c))
             handshake_step(c, 1); /* with the bytes that followed the header, then the socket */
     } else if (c->phase == PHASE_HANDSHAKE) {
         handshake_step(c, 1);
@@ -672,8 +482,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     struct conn *c = arg;
     if (c->phase == PHASE_PROXY) {
-        proxy_refuse(c, FAILURE_PROXY_TIMEOUT, "no whole PROXY header within %u ms (%zu bytes)",
-                     c->listener->handshake_timeout_ms, c->proxy->len);
+        conn_proxy_refuse(c, FAILURE_PROXY_TIMEOUT,
+                          "no whole PROXY header within %u ms (%zu bytes)",
+                          c->listener->handshake_timeout_ms, c->proxy->len);
     } else if (c->phase == PHASE_HANDSHAKE) {
         conn_fail(c, END_TIMEOUT_HANDSHAKE, 0);
     } else if (c->phase == PHASE_CONNECT) {
@@ -767,172 +578,6 @@ static void conn_settle(struct conn *c)
 
 /* --- the end -------------------------------------------------------------------------------- */
 
-static const char *end_detail(const struct conn *c, char *buf, size_t cap)
-{
-    if (c->end == END_TLS_ERROR)
-        return unitls_buffer_last_error(c->tls)->message;
-    if (c->end == END_PROXY && c->proxy)
-        return c->proxy->why;
-    if (c->end_errno == 0)
-        return NULL;
-    return strerror_r(c->end_errno, buf, cap);
-}
-
-/* For the access line: "stapled", or why not when the client asked (a resumed session sends
- * no certificate, so no staple); NULL when it did not ask. */
-static const char *ocsp_stapling_word(const unitls_buffer *tls)
-{
-    enum unitls_ocsp_state state = UNITLS_OCSP_ABSENT;
-    enum unitls_ocsp_stapling stapling = unitls_buffer_ocsp_stapling(tls, &state);
-    if (stapling == UNITLS_OCSP_NOT_REQUESTED)
-        return NULL;
-    if (stapling == UNITLS_OCSP_STAPLED)
-        return "stapled";
-    return unitls_buffer_session_resumed(tls) ? "resumed" : unitls_ocsp_state_name(state);
-}
-
-static void access_log(const struct conn *c, const char *failure)
-{
-    char errbuf[128];
-    const uint8_t *alpn = NULL;
-    size_t alpn_len = 0;
-    if (unitls_buffer_negotiated_protocol(c->tls, &alpn, &alpn_len) != UNITLS_OK)
-        alpn = NULL;
-    enum unitls_tls_version version = (enum unitls_tls_version)c->tls_version;
-    uint64_t now = conn_env_clock_ms(c->env);
-    struct log_access_record r = {
-        .listener = c->listener->name,
-        .client = &c->peer.sa,
-        .client_len = c->peer_len,
-        .via = c->balancer_len > 0 ? &c->balancer.sa : NULL,
-        .via_len = c->balancer_len,
-        .sni = unitls_buffer_server_name(c->tls),
-        .alpn = alpn,
-        .alpn_len = alpn_len,
-        .tls_version = version != UNITLS_TLS_VERSION_UNSET ? unitls_tls_version_name(version)
-                                                           : NULL,
-        .cipher = unitls_cipher_suite_name(c->cipher),
-        .bytes_in = c->bytes_in,
-        .bytes_out = c->bytes_out,
-        .duration_ms = now > c->started_ms ? now - c->started_ms : 0,
-        .end = end_names[c->end],
-        .detail = end_detail(c, errbuf, sizeof errbuf),
-        .failure = failure,
-        /* Only an insecure listener negotiates these: its connections stand out. */
-        .legacy = version == UNITLS_TLSv1_0 || version == UNITLS_TLSv1_1
-                      ? unitls_tls_version_name(version) : NULL,
-        .ocsp = ocsp_stapling_word(c->tls),
-    };
-    log_access(&r);
-}
-
-/* --- failed handshakes ---------------------------------------------------------------------- */
-
-/* The library's facts: versions, suites (a client may offer dozens), names; more is cut. */
-#define FAILURE_FACTS_MAX 1024u
-
-/* A handshake that failed, not one we cut short (shutdown). */
-static int handshake_failed(const struct conn *c)
-{
-    return c->phase == PHASE_HANDSHAKE && c->end != END_SHUTDOWN;
-}
-
-/* The library tells what the bytes showed; the daemon knows its own timeout, and an EOF or a
- * reset the library could not place is the peer closing. */
-static enum failure_reason failure_reason_of(const struct conn *c,
-                                             enum unitls_handshake_failure lib)
-{
-    if (c->end == END_TIMEOUT_HANDSHAKE)
-        return FAILURE_TIMEOUT;
-    if (lib != UNITLS_HANDSHAKE_FAILURE_NONE)
-        return failure_reason_from_library(lib);
-    if (c->end == END_RAGGED || (c->end == END_CLIENT_ERROR &&
-                                 (c->end_errno == ECONNRESET || c->end_errno == EPIPE)))
-        return FAILURE_PEER_CLOSED;
-    return FAILURE_OTHER;
-}
-
-static void failure_flush_arm(struct conn_env *env, uint64_t ms)
-{
-    struct timeval tv = {.tv_sec = (time_t)(ms / 1000u),
-                         .tv_usec = (suseconds_t)(ms % 1000u) * 1000};
-    evtimer_add(env->failure_flush, &tv);
-}
-
-/* Says how many failure lines a finished window suppressed, when no later failure did. */
-static void on_failure_flush(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd, (void)what;
-    struct conn_env *env = arg;
-    uint64_t now = conn_env_clock_ms(env), due = 0;
-    if (failure_log_flush_lines(&env->failures, now, &due))
-        failure_flush_arm(env, due > now ? due - now : 1);
-}
-
-/* Counts and logs (rate-limited) c's failed handshake, and writes "reason=R FACTS" into
- * described for the access line. */
-static void failure_report(struct conn *c, char *described, size_t cap)
-{
-    char facts[FAILURE_FACTS_MAX] = "", client[128];
-    enum unitls_handshake_failure lib = unitls_buffer_handshake_failure(c->tls, facts,
-                                                                        sizeof facts);
-    failure_facts_sanitize(facts);
-    failure_facts_trim(facts, sizeof facts);
-    log_format_address(&c->peer.sa, c->peer_len, client, sizeof client);
-    struct failure_note n = {.listener = c->listener->name, .client = client,
-                             .reason = failure_reason_of(c, lib), .facts = facts};
-    if (failure_log_note(&c->env->failures, &n, conn_env_clock_ms(c->env)) &&
-        !evtimer_pending(c->env->failure_flush, NULL))
-        failure_flush_arm(c->env, FAILURE_LOG_WINDOW_MS);
-    snprintf(described, cap, "reason=%s%s%s", failure_reason_name(n.reason), facts[0] ? " " : "",
-             facts);
-}
-
-/* Counts and logs (rate-limited) a PROXY refusal: the peer is the balancer (or whoever
- * connected), as no header named a client. */
-static void proxy_refusal_note(struct conn_env *env, const char *listener,
-                               const struct sockaddr *peer, socklen_t peer_len,
-                               enum failure_reason reason, const char *why)
-{
-    char client[128];
-    log_format_address(peer, peer_len, client, sizeof client);
-    struct failure_note n = {.listener = listener, .client = client, .reason = reason,
-                             .facts = why};
-    if (failure_log_note(&env->failures, &n, conn_env_clock_ms(env)) &&
-        !evtimer_pending(env->failure_flush, NULL))
-        failure_flush_arm(env, FAILURE_LOG_WINDOW_MS);
-}
-
-/* One line per listener per RUNTIME_BACKEND_LOG_MS, saying how many failed meanwhile: a
- * dead backend under load must not flood the log (each connection's access line and the
- * backend_failures counter still count every one). */
-static void backend_failure_log(struct conn *c)
-{
-    uint64_t unlogged = 0;
-    if (!runtime_listener_backend_log_due(c->listener, conn_env_clock_ms(c->env), &unlogged))
-        return;
-    char errbuf[128], more[96] = "";
-    if (unlogged > 0)
-        snprintf(more, sizeof more, " (and %" PRIu64 " more failures since the last such line)",
-                 unlogged);
-    log_warn("listener %s: backend %s: %s%s", c->listener->name, c->listener->backend.text,
-             c->end == END_TIMEOUT_CONNECT ? "connect timed out"
-                                           : strerror_r(c->end_errno, errbuf, sizeof errbuf),
-             more);
-}
-
-static void count_end(struct conn *c)
-{
-    struct conn_counters *k = &c->env->counters;
-    counter_add(&k->closed, 1);
-    if (handshake_failed(c))
-        counter_add(&k->handshake_failures, 1);
-    if (c->end == END_BACKEND_REFUSED || c->end == END_TIMEOUT_CONNECT) {
-        counter_add(&k->backend_failures, 1);
-        backend_failure_log(c);
-    }
-}
-
 /* A client whose connection we end on our side (idle, backend refused, shutdown) is told so
  * with close_notify, best effort: one non-blocking send, no waiting. */
 static void say_goodbye(struct conn *c)
@@ -953,15 +598,15 @@ static void conn_free(struct conn *c)
 {
     struct conn_env *env = c->env;
     char failure[FAILURE_FACTS_MAX + 64];
-    int failed = handshake_failed(c);
-    count_end(c);
+    int failed = conn_handshake_failed(c);
+    conn_count_end(c);
     if (failed)
-        failure_report(c, failure, sizeof failure);
+        conn_failure_report(c, failure, sizeof failure);
     if (c->end == END_PROXY)
-        proxy_refusal_note(env, c->listener->name, &c->peer.sa, c->peer_len, c->proxy->reason,
-                           c->proxy->why);
+        conn_proxy_refusal_note(env, c->listener->name, &c->peer.sa, c->peer_len,
+                                c->proxy->reason, c->proxy->why);
     if (c->listener->log_access && log_enabled(LOG_PRIO_INFO)) /* the record costs lookups */
-        access_log(c, failed ? failure : NULL);
+        conn_access_log(c, failed ? failure : NULL);
     say_goodbye(c);
     event_del(&c->client_rd);
     event_del(&c->client_wr);
@@ -1016,30 +661,11 @@ static struct conn *conn_new(struct conn_env *env, struct runtime_listener *l, i
     return c;
 }
 
-/* A source accept_proxy does not trust is refused at once, before anything is allocated:
- * counted, logged (rate-limited) and given its access line. */
-static void proxy_refuse_untrusted(struct conn_env *env, struct runtime_listener *l, int fd,
-                                   const struct sockaddr *peer, socklen_t peer_len)
-{
-    static const char why[] = "untrusted source: not in accept_proxy.trusted";
-    counter_add(&env->counters.accepted, 1);
-    counter_add(&env->counters.closed, 1);
-    proxy_refusal_note(env, l->name, peer, peer_len, FAILURE_PROXY_UNTRUSTED, why);
-    if (l->log_access && log_enabled(LOG_PRIO_INFO)) {
-        struct log_access_record r = {.listener = l->name, .client = peer,
-                                      .client_len = peer_len, .end = end_names[END_PROXY],
-                                      .detail = why};
-        log_access(&r);
-    }
-    close(fd);
-    runtime_listener_release(l); /* as a failed conn_start: the accept loop goes on */
-}
-
 int conn_start(struct conn_env *env, struct runtime_listener *l, int fd,
                const struct sockaddr *peer, socklen_t peer_len)
 {
     if (l->accept_proxy && !cidr_list_contains(&l->proxy_trusted, peer, peer_len)) {
-        proxy_refuse_untrusted(env, l, fd, peer, peer_len);
+        conn_proxy_refuse_untrusted(env, l, fd, peer, peer_len);
         return 0;
     }
     struct conn *c = conn_new(env, l, fd, peer, peer_len);
@@ -1086,7 +712,7 @@ int conn_env_init(struct conn_env *env, struct event_base *base, void (*on_close
     env->on_close = on_close;
     env->arg = arg;
     failure_log_init(&env->failures);
-    env->failure_flush = evtimer_new(base, on_failure_flush, env);
+    env->failure_flush = evtimer_new(base, conn_on_failure_flush, env);
     env->scratch = malloc(CONN_BUFFER_LIMIT);
     return env->scratch && env->failure_flush ? 0 : -1;
 }
