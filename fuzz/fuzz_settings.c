@@ -1,9 +1,9 @@
-/* fuzz_settings: unitlsd's configuration loader (src/daemon/settings.c over settings_yaml.c
- * and libyaml) on arbitrary bytes, through settings_load_buffer: the whole schema walk, every
- * value parser and every error message. Seeds: the configurations of tests/integration/configs
- * and conf/. Checked on every input: settings_load's contract (0 with no error line and at
- * least one listener; -1 with at least one error line, each starting with the file's name).
- * Certificate files are not read (that is settings_build_tls, not parsing). */
+/* fuzz_settings: unitlsd's configuration loader (src/daemon/settings.c and settings_listener.c
+ * over settings_yaml.c and libyaml) on arbitrary bytes, through settings_load_buffer: the whole
+ * schema walk, every value parser and every error message. Seeds: the configurations of
+ * tests/integration/configs and conf/. Checked on every input: settings_load's contract (0 with
+ * no error line and at least one listener; -1 with at least one error line, each starting with
+ * the file's name). Certificate files are not read (that is settings_build_tls, not parsing). */
 #include <stdlib.h>
 #include <string.h>
 

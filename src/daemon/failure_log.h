@@ -28,7 +28,7 @@
 
 #define FAILURE_LOG_LINES_PER_S 10u
 #define FAILURE_LOG_WINDOW_MS 1000u
-/* Listener names are at most 64 characters (settings.c). */
+/* Listener names are at most 64 characters (settings_listener.c). */
 #define FAILURE_LOG_NAME_MAX 64u
 
 /* Why a handshake failed, as the daemon reports it. */

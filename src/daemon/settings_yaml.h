@@ -2,7 +2,8 @@
  * with libyaml's document API and turns its nodes into C values (scalars, whole numbers,
  * keywords, booleans, durations, file paths, socket addresses), walks mappings through key
  * tables and lists item by item, and keeps the list of error lines. What each key means, the
- * schema of unitlsd.yaml, is settings.c's business, not this module's.
+ * schema of unitlsd.yaml, is settings.c's and settings_listener.c's business, not this
+ * module's.
  *
  * A parser never stops at a problem: it appends "FILE:LINE:COLUMN: what is wrong, what was
  * expected" to ld->errs at the node's position (1-based), counts it in ld->n_errors and returns
@@ -21,7 +22,8 @@
 #define ADDRESS_EXPECTED "IPV4:PORT, [IPV6]:PORT or unix:/PATH (numeric hosts, port 1 to 65535)"
 
 /* The state of one read of a file. The first fields are this module's; s, clean and stats_mark
- * are settings.c's, carried here because every value parser receives the loader. */
+ * are the schema's (settings.c, settings_listener.c), carried here because every value parser
+ * receives the loader. */
 struct loader {
     const char *path;            /* as given, the FILE of every message */
     char *dir;                   /* directory of the file ("" for "/"), NULL for the cwd */

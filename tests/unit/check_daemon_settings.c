@@ -1,4 +1,4 @@
-/* settings (src/daemon/settings.c): unitlsd.yaml into struct settings and TLS configurations.
+/* settings (src/daemon/settings.c, settings_listener.c): unitlsd.yaml into struct settings and TLS configurations.
  * Each test writes a YAML file into its own temporary directory and checks either the parsed
  * values or the exact error lines, "FILE:LINE:COLUMN: message", in the order they are reported.
  * Certificates come from $UNITLS_TEST_CERTS (tests/gen-certs.sh), named in the YAML itself as
