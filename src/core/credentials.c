@@ -24,6 +24,7 @@
 #include "config_fields.h"
 #include "error.h"
 #include "material.h"
+#include "ocsp_internal.h"
 #include "refcount.h"
 
 struct source {
@@ -45,6 +46,7 @@ struct unitls_certificate { struct source s; };
 struct unitls_private_key { struct source s; };
 struct unitls_trust_store { struct source s; };
 struct unitls_crl { struct source s; };
+struct unitls_ocsp_response { struct source s; };
 
 static void source_wipe(volatile uint8_t *p, size_t len)
 {
@@ -221,8 +223,8 @@ static int open_regular(const char *path, off_t *size, const char **reason)
 /* Reads a whole regular file; every buffer it frees on the way (growing, failing) is wiped, as
  * the file may be a private key. On failure err's message names the file and the reason (the
  * OS's words for an errno); impl_code stays 0, as no TLS implementation is involved. */
-int read_whole_file(const char *what, const char *path, uint8_t **out, size_t *out_len,
-                    unitls_error *err)
+static int read_whole_file(const char *what, const char *path, uint8_t **out, size_t *out_len,
+                           unitls_error *err)
 {
     const char *reason = NULL;
     off_t size = 0;
@@ -330,6 +332,9 @@ SOURCE_ACCESSORS(unitls_trust_store, unitls_trust_store)
 /* CRLs have no id source; the shared accessor is defined but not part of the API. */
 const uint8_t *unitls_crl_id(const unitls_crl *x, size_t *len);
 SOURCE_ACCESSORS(unitls_crl, unitls_crl)
+/* Nor have OCSP responses (ocsp.h). */
+const uint8_t *unitls_ocsp_response_id(const unitls_ocsp_response *x, size_t *len);
+SOURCE_ACCESSORS(unitls_ocsp_response, unitls_ocsp_response)
 
 static const uint8_t *source_content(const struct source *s, size_t *len)
 {
@@ -474,3 +479,33 @@ unitls_crl *crl_load(unitls_crl *c, unitls_error *err)
 }
 
 uint64_t crl_hash(const unitls_crl *c) { return source_hash(c ? &c->s : NULL); }
+
+/* --- OCSP responses (ocsp.h), credentials as CRLs are --- */
+
+unitls_ocsp_response *unitls_ocsp_response_from_buffer(const void *der, size_t len,
+                                                       unitls_error *err)
+{
+    return (unitls_ocsp_response *)source_from_buffer(sizeof(unitls_ocsp_response),
+                                                      "OCSP response", der, len, err);
+}
+
+unitls_ocsp_response *unitls_ocsp_response_from_file(const char *path, unitls_error *err)
+{
+    return (unitls_ocsp_response *)source_from_file(sizeof(unitls_ocsp_response),
+                                                    "OCSP response", path, err);
+}
+
+const uint8_t *unitls_ocsp_response_content(const unitls_ocsp_response *r, size_t *len)
+{
+    return source_content(r ? &r->s : NULL, len);
+}
+
+unitls_ocsp_response *ocsp_response_load(unitls_ocsp_response *r, unitls_error *err)
+{
+    return (unitls_ocsp_response *)source_load(&r->s, sizeof *r, err);
+}
+
+uint64_t ocsp_response_hash(const unitls_ocsp_response *r)
+{
+    return source_hash(r ? &r->s : NULL);
+}

@@ -21,11 +21,6 @@ unitls_trust_store *trust_store_load(unitls_trust_store *t, unitls_error *err);
 unitls_crl *crl_load(unitls_crl *c, unitls_error *err);
 unitls_signing_chain *signing_chain_load(unitls_signing_chain *s, unitls_error *err);
 
-/* Reads a whole regular file (what names it in messages: "OCSP response") into a new
- * malloc'ed buffer. -1 with err filled (the path and the OS reason, or an empty file). */
-int read_whole_file(const char *what, const char *path, uint8_t **out, size_t *out_len,
-                    unitls_error *err);
-
 /* A 64-bit digest-derived hash of each object's content (0 for NULL). */
 uint64_t certificate_hash(const unitls_certificate *c);
 uint64_t private_key_hash(const unitls_private_key *k);

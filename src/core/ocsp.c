@@ -1,150 +1,14 @@
-/* OCSP responses: the credential (a buffer, or a file read when a configuration is built),
- * the words of every verdict, the validity window judged at a given time, and the public
+/* OCSP responses: the words of every verdict, the validity window judged at a given time, and the public
  * check and request calls that dispatch to an implementation. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "config_fields.h"
 #include "error.h"
 #include "impl.h"
 #include "material.h"
 #include "ocsp_internal.h"
-#include "refcount.h"
-
-struct unitls_ocsp_response {
-    refcount refs;
-    enum unitls_source kind; /* BUFFER or FILE */
-    char *path;              /* FILE */
-    uint8_t *content;        /* NULL for a file not read yet */
-    size_t content_len;
-};
-
-/* --- the credential --- */
-
-static unitls_ocsp_response *response_new(enum unitls_source kind)
-{
-    unitls_ocsp_response *r = calloc(1, sizeof *r);
-    if (r) {
-        refcount_init(&r->refs);
-        r->kind = kind;
-    }
-    return r;
-}
-
-static void response_free(unitls_ocsp_response *r)
-{
-    free(r->content);
-    free(r->path);
-    free(r);
-}
-
-unitls_ocsp_response *unitls_ocsp_response_from_buffer(const void *der, size_t len,
-                                                       unitls_error *err)
-{
-    if (!der || len == 0) {
-        error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                  "OCSP response from buffer: the buffer is empty");
-        return NULL;
-    }
-    unitls_ocsp_response *r = response_new(UNITLS_SOURCE_BUFFER);
-    uint8_t *copy = malloc(len);
-    if (!r || !copy) {
-        free(r);
-        free(copy);
-        error_set(err, UNITLS_ERR_NOMEM, 0, "OCSP response from buffer: out of memory");
-        return NULL;
-    }
-    memcpy(copy, der, len);
-    r->content = copy;
-    r->content_len = len;
-    return r;
-}
-
-unitls_ocsp_response *unitls_ocsp_response_from_file(const char *path, unitls_error *err)
-{
-    if (!path || !*path) {
-        error_set(err, UNITLS_ERR_CONFIGURATION, 0, "OCSP response from file: the path is empty");
-        return NULL;
-    }
-    unitls_ocsp_response *r = response_new(UNITLS_SOURCE_FILE);
-    if (!r || !(r->path = strdup(path))) {
-        free(r);
-        error_set(err, UNITLS_ERR_NOMEM, 0, "OCSP response file %s: out of memory", path);
-        return NULL;
-    }
-    return r;
-}
-
-unitls_ocsp_response *unitls_ocsp_response_ref(unitls_ocsp_response *r)
-{
-    if (r)
-        refcount_inc(&r->refs);
-    return r;
-}
-
-void unitls_ocsp_response_unref(unitls_ocsp_response *r)
-{
-    if (r && refcount_dec(&r->refs))
-        response_free(r);
-}
-
-enum unitls_source unitls_ocsp_response_source(const unitls_ocsp_response *r)
-{
-    return r ? r->kind : 0;
-}
-
-const char *unitls_ocsp_response_path(const unitls_ocsp_response *r)
-{
-    return r ? r->path : NULL;
-}
-
-const uint8_t *unitls_ocsp_response_content(const unitls_ocsp_response *r, size_t *len)
-{
-    if (len)
-        *len = r ? r->content_len : 0;
-    return r ? r->content : NULL;
-}
-
-int unitls_ocsp_response_equal(const unitls_ocsp_response *a, const unitls_ocsp_response *b)
-{
-    if (a == b)
-        return 1;
-    if (!a || !b || a->kind != b->kind || (a->content == NULL) != (b->content == NULL))
-        return 0;
-    if (a->kind == UNITLS_SOURCE_FILE && strcmp(a->path, b->path) != 0)
-        return 0;
-    return !a->content ||
-           (a->content_len == b->content_len &&
-            memcmp(a->content, b->content, a->content_len) == 0);
-}
-
-unitls_ocsp_response *ocsp_response_load(unitls_ocsp_response *r, unitls_error *err)
-{
-    if (r->kind != UNITLS_SOURCE_FILE || r->content)
-        return unitls_ocsp_response_ref(r);
-    unitls_ocsp_response *loaded = unitls_ocsp_response_from_file(r->path, err);
-    if (loaded &&
-        read_whole_file("OCSP response", r->path, &loaded->content, &loaded->content_len,
-                        err) != 0) {
-        unitls_ocsp_response_unref(loaded);
-        return NULL;
-    }
-    return loaded;
-}
-
-uint64_t ocsp_response_hash(const unitls_ocsp_response *r)
-{
-    if (!r)
-        return 0;
-    uint64_t h = hash_bytes(0xcbf29ce484222325ULL, &r->kind, sizeof r->kind);
-    if (r->path)
-        h = hash_bytes(h, r->path, strlen(r->path));
-    if (r->content)
-        h = hash_bytes(h, r->content, r->content_len);
-    return h;
-}
 
 /* --- verdicts in words --- */
 
@@ -298,8 +162,10 @@ unitls_status unitls_ocsp_response_check(const unitls_implementation *impl,
         unitls_ocsp_response_unref(loaded);
         return err ? err->status : UNITLS_ERR_CONFIGURATION;
     }
+    size_t der_len = 0;
+    const uint8_t *der = unitls_ocsp_response_content(loaded, &der_len);
     if (impl->ocsp_check)
-        impl->ocsp_check(loaded->content, loaded->content_len, chain_loaded, &judged);
+        impl->ocsp_check(der, der_len, chain_loaded, &judged);
     else
         ocsp_info_refuse(&judged, OCSP_PROBLEM_UNSUPPORTED, impl->name);
     ocsp_info_at(&judged, ocsp_now(now), info);
