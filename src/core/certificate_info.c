@@ -24,9 +24,15 @@ unitls_status unitls_signing_chain_leaf_info(const unitls_implementation *impl,
     unitls_signing_chain *loaded = signing_chain_load((unitls_signing_chain *)chain, err);
     if (!loaded)
         return err ? err->status : UNITLS_ERR_CONFIGURATION;
-    unitls_status st = impl->leaf_info(loaded, out, err);
+    int read = impl->leaf_info(loaded, out, err);
     unitls_signing_chain_unref(loaded);
-    if (st != UNITLS_OK)
-        memset(out, 0, sizeof *out);
-    return st;
+    if (read == 1)
+        return UNITLS_OK;
+    memset(out, 0, sizeof *out);
+    if (read < 0)
+        return err ? err->status : UNITLS_ERR_CONFIGURATION;
+    const char *path = unitls_certificate_path(unitls_signing_chain_leaf(chain));
+    return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                     "certificate %s: its subject or validity cannot be read",
+                     path ? path : "(in memory)");
 }

@@ -133,9 +133,11 @@ struct unitls_implementation {
                                   unitls_error *err);
 
     /* Optional (NULL: unitls_signing_chain_leaf_info fails saying so). Reads the leaf of
-     * chain (its files loaded by the core) into out, which arrives zeroed; any thread. */
-    unitls_status (*leaf_info)(const unitls_signing_chain *chain,
-                               struct unitls_certificate_info *out, unitls_error *err);
+     * chain (its files loaded by the core) into out, which arrives zeroed; any thread. 1 when
+     * read; 0 when the leaf's subject or validity cannot be read (the core says so, naming the
+     * file); -1 with err filled when the chain's certificates cannot be parsed at all. */
+    int (*leaf_info)(const unitls_signing_chain *chain, struct unitls_certificate_info *out,
+                     unitls_error *err);
 };
 
 /* The compiled-in implementations, NULL-terminated; the first is the default. Defined by the

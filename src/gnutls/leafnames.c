@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/error.h"
 #include "leafnames.h"
 #include "resolve.h"
 
@@ -63,14 +62,13 @@ int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32
 
 /* --- what a leaf says of itself --- */
 
-unitls_status gtls_leaf_info(const unitls_signing_chain *chain,
+int gtls_leaf_info(const unitls_signing_chain *chain,
                              struct unitls_certificate_info *out, unitls_error *err)
 {
     gnutls_x509_crt_t *certs = NULL;
     unsigned n = 0;
-    unitls_status st = gtls_chain_certificates(chain, &certs, &n, err);
-    if (st != UNITLS_OK)
-        return st;
+    if (gtls_chain_certificates(chain, &certs, &n, err) != UNITLS_OK)
+        return -1;
     gnutls_datum_t dn = {NULL, 0};
     time_t not_before = gnutls_x509_crt_get_activation_time(certs[0]);
     time_t not_after = gnutls_x509_crt_get_expiration_time(certs[0]);
@@ -86,12 +84,5 @@ unitls_status gtls_leaf_info(const unitls_signing_chain *chain,
     for (unsigned i = 0; i < n; i++)
         gnutls_x509_crt_deinit(certs[i]);
     free(certs);
-    if (!ok) {
-        const unitls_certificate *c = unitls_signing_chain_leaf(chain);
-        const char *path = c ? unitls_certificate_path(c) : NULL;
-        return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
-                         "certificate %s: its subject or validity cannot be read",
-                         path ? path : "(in memory)");
-    }
-    return UNITLS_OK;
+    return ok ? 1 : 0;
 }

@@ -15,7 +15,7 @@ struct gtls_chain;
 int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32_t index);
 
 /* impl.h's leaf_info: the subject (RFC 4514) and validity of chain's leaf. */
-unitls_status gtls_leaf_info(const unitls_signing_chain *chain,
-                             struct unitls_certificate_info *out, unitls_error *err);
+int gtls_leaf_info(const unitls_signing_chain *chain, struct unitls_certificate_info *out,
+                   unitls_error *err);
 
 #endif

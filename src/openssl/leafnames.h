@@ -12,7 +12,7 @@ unitls_status leafnames_table_build(const struct resolved_chain *chains, size_t 
                                     struct sni_table **out, unitls_error *err);
 
 /* impl.h's leaf_info: the subject (RFC 4514) and validity of chain's leaf. */
-unitls_status openssl_leaf_info(const unitls_signing_chain *chain,
-                                struct unitls_certificate_info *out, unitls_error *err);
+int openssl_leaf_info(const unitls_signing_chain *chain, struct unitls_certificate_info *out,
+                      unitls_error *err);
 
 #endif
