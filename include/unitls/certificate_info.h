@@ -5,6 +5,7 @@
 #ifndef UNITLS_CERTIFICATE_INFO_H
 #define UNITLS_CERTIFICATE_INFO_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <unitls/credentials.h>
 #include <unitls/export.h>
@@ -18,6 +19,8 @@ struct unitls_certificate_info {
                             cut to fit, always NUL-terminated */
     int64_t not_before;  /* seconds since the epoch (UTC) */
     int64_t not_after;
+    char common_name[128]; /* the subject's first commonName as UTF-8, "" when it has none;
+                              cut to fit, always NUL-terminated */
 };
 
 /* Reads the leaf of chain (its file loaded now when it is a file certificate) with impl (NULL:
@@ -29,6 +32,15 @@ UNITLS_API unitls_status unitls_signing_chain_leaf_info(const unitls_implementat
                                                         const unitls_signing_chain *chain,
                                                         struct unitls_certificate_info *out,
                                                         unitls_error *err);
+
+/* The same facts of one DER certificate (a peer's, from unitls_buffer_getpeercert), read with
+ * impl (NULL: the default implementation): OK; ERR_INVALID for NULL arguments or an
+ * implementation that cannot read certificates; ERR_CONFIGURATION when der is not a
+ * certificate. *out is zeroed on failure. */
+UNITLS_API unitls_status unitls_certificate_info_from_der(const unitls_implementation *impl,
+                                                          const uint8_t *der, size_t len,
+                                                          struct unitls_certificate_info *out,
+                                                          unitls_error *err);
 
 UNITLS_END_DECLS
 

@@ -36,3 +36,24 @@ unitls_status unitls_signing_chain_leaf_info(const unitls_implementation *impl,
                      "certificate %s: its subject or validity cannot be read",
                      path ? path : "(in memory)");
 }
+
+unitls_status unitls_certificate_info_from_der(const unitls_implementation *impl,
+                                               const uint8_t *der, size_t len,
+                                               struct unitls_certificate_info *out,
+                                               unitls_error *err)
+{
+    if (!der || !out)
+        return error_set(err, UNITLS_ERR_INVALID, 0, "certificate info: %s is NULL",
+                         der ? "out" : "the certificate");
+    memset(out, 0, sizeof *out);
+    impl = impl ? impl : unitls_implementation_default();
+    if (!impl->der_info)
+        return error_set(err, UNITLS_ERR_INVALID, 0,
+                         "certificate info: the %s implementation cannot read certificates",
+                         impl->name);
+    if (impl->der_info(der, len, out) == 1)
+        return UNITLS_OK;
+    memset(out, 0, sizeof *out);
+    return error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                     "certificate info: %zu bytes that are not a readable DER certificate", len);
+}

@@ -138,6 +138,9 @@ struct unitls_implementation {
      * file); -1 with err filled when the chain's certificates cannot be parsed at all. */
     int (*leaf_info)(const unitls_signing_chain *chain, struct unitls_certificate_info *out,
                      unitls_error *err);
+    /* Optional with leaf_info, the same for one DER certificate: 1 when read, 0 when der is
+     * not a certificate or its subject or validity cannot be read. Any thread. */
+    int (*der_info)(const uint8_t *der, size_t len, struct unitls_certificate_info *out);
 };
 
 /* The compiled-in implementations, NULL-terminated; the first is the default. Defined by the

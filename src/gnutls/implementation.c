@@ -33,4 +33,5 @@ const unitls_implementation gtls_implementation = {
     .ocsp_check = gtls_ocsp_check,
     .ocsp_request = gtls_ocsp_request,
     .leaf_info = gtls_leaf_info,
+    .der_info = gtls_der_info,
 };

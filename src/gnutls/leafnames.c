@@ -1,4 +1,6 @@
 /* leafnames: the server names a resolved chain's leaf covers, for the SNI table. */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -62,6 +64,29 @@ int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32
 
 /* --- what a leaf says of itself --- */
 
+/* Subject, validity and commonName of crt into out: 1, or 0 when one cannot be read. */
+static int crt_info(gnutls_x509_crt_t crt, struct unitls_certificate_info *out)
+{
+    gnutls_datum_t dn = {NULL, 0};
+    time_t not_before = gnutls_x509_crt_get_activation_time(crt);
+    time_t not_after = gnutls_x509_crt_get_expiration_time(crt);
+    int ok = gnutls_x509_crt_get_dn3(crt, &dn, 0) >= 0 && not_before != (time_t)-1 &&
+             not_after != (time_t)-1;
+    if (ok) {
+        snprintf(out->subject, sizeof out->subject, "%.*s", (int)dn.size,
+                 (const char *)dn.data);
+        out->not_before = (int64_t)not_before;
+        out->not_after = (int64_t)not_after;
+        /* A commonName too long for the field is left out rather than cut mid-character. */
+        size_t size = sizeof out->common_name;
+        if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
+                                          out->common_name, &size) < 0)
+            out->common_name[0] = '\0';
+    }
+    gnutls_free(dn.data);
+    return ok ? 1 : 0;
+}
+
 int gtls_leaf_info(const unitls_signing_chain *chain,
                              struct unitls_certificate_info *out, unitls_error *err)
 {
@@ -69,20 +94,20 @@ int gtls_leaf_info(const unitls_signing_chain *chain,
     unsigned n = 0;
     if (gtls_chain_certificates(chain, &certs, &n, err) != UNITLS_OK)
         return -1;
-    gnutls_datum_t dn = {NULL, 0};
-    time_t not_before = gnutls_x509_crt_get_activation_time(certs[0]);
-    time_t not_after = gnutls_x509_crt_get_expiration_time(certs[0]);
-    int ok = gnutls_x509_crt_get_dn3(certs[0], &dn, 0) >= 0 && not_before != (time_t)-1 &&
-             not_after != (time_t)-1;
-    if (ok) {
-        snprintf(out->subject, sizeof out->subject, "%.*s", (int)dn.size,
-                 (const char *)dn.data);
-        out->not_before = (int64_t)not_before;
-        out->not_after = (int64_t)not_after;
-    }
-    gnutls_free(dn.data);
+    int ok = crt_info(certs[0], out);
     for (unsigned i = 0; i < n; i++)
         gnutls_x509_crt_deinit(certs[i]);
     free(certs);
-    return ok ? 1 : 0;
+    return ok;
+}
+
+int gtls_der_info(const uint8_t *der, size_t len, struct unitls_certificate_info *out)
+{
+    gnutls_x509_crt_t crt;
+    if (len > UINT_MAX || gnutls_x509_crt_init(&crt) < 0)
+        return 0;
+    gnutls_datum_t d = {(unsigned char *)(uintptr_t)der, (unsigned)len};
+    int ok = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0 ? crt_info(crt, out) : 0;
+    gnutls_x509_crt_deinit(crt);
+    return ok;
 }

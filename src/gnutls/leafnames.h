@@ -17,5 +17,7 @@ int gtls_chain_add_names(const struct gtls_chain *c, struct sni_names *l, uint32
 /* impl.h's leaf_info: the subject (RFC 4514) and validity of chain's leaf. */
 int gtls_leaf_info(const unitls_signing_chain *chain, struct unitls_certificate_info *out,
                    unitls_error *err);
+/* impl.h's der_info: the same of one DER certificate. */
+int gtls_der_info(const uint8_t *der, size_t len, struct unitls_certificate_info *out);
 
 #endif

@@ -32,4 +32,5 @@ const unitls_implementation openssl_implementation = {
     .ocsp_check = openssl_ocsp_check,
     .ocsp_request = openssl_ocsp_request,
     .leaf_info = openssl_leaf_info,
+    .der_info = openssl_der_info,
 };

@@ -1,4 +1,6 @@
 /* leafnames: reading the names and key types of OpenSSL leaves for the core's SNI table. */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -87,24 +89,56 @@ static int asn1_time_epoch(const ASN1_TIME *t, int64_t *out)
     return 0;
 }
 
+/* The subject's first commonName as UTF-8 into cn (cap bytes, cut to fit); "" without one. */
+static void common_name_of(const X509 *x, char *cn, size_t cap)
+{
+    const X509_NAME *subject = X509_get_subject_name(x);
+    int idx = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+    unsigned char *utf8 = NULL;
+    int len = idx < 0 ? -1
+                      : ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
+                                                       X509_NAME_get_entry(subject, idx)));
+    snprintf(cn, cap, "%.*s", len > 0 ? len : 0, len > 0 ? (const char *)utf8 : "");
+    OPENSSL_free(utf8);
+}
+
+/* Subject, validity and commonName of x into out: 1, or 0 when one cannot be read. */
+static int x509_info(X509 *x, struct unitls_certificate_info *out)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    int ok = x && bio &&
+             X509_NAME_print_ex(bio, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0 &&
+             asn1_time_epoch(X509_get0_notBefore(x), &out->not_before) == 0 &&
+             asn1_time_epoch(X509_get0_notAfter(x), &out->not_after) == 0;
+    if (ok) {
+        int n = BIO_read(bio, out->subject, (int)sizeof out->subject - 1);
+        out->subject[n > 0 ? n : 0] = '\0';
+        common_name_of(x, out->common_name, sizeof out->common_name);
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+    return ok ? 1 : 0;
+}
+
 int openssl_leaf_info(const unitls_signing_chain *chain,
                                 struct unitls_certificate_info *out, unitls_error *err)
 {
     STACK_OF(X509) *certs = NULL;
     if (resolve_chain_certificates(chain, &certs, err) != UNITLS_OK)
         return -1;
-    X509 *leaf = sk_X509_value(certs, 0);
-    BIO *bio = BIO_new(BIO_s_mem());
-    int ok = leaf && bio &&
-             X509_NAME_print_ex(bio, X509_get_subject_name(leaf), 0, XN_FLAG_RFC2253) >= 0 &&
-             asn1_time_epoch(X509_get0_notBefore(leaf), &out->not_before) == 0 &&
-             asn1_time_epoch(X509_get0_notAfter(leaf), &out->not_after) == 0;
-    if (ok) {
-        int n = BIO_read(bio, out->subject, (int)sizeof out->subject - 1);
-        out->subject[n > 0 ? n : 0] = '\0';
-    }
-    BIO_free(bio);
+    int ok = x509_info(sk_X509_value(certs, 0), out);
     sk_X509_pop_free(certs, X509_free);
+    return ok;
+}
+
+int openssl_der_info(const uint8_t *der, size_t len, struct unitls_certificate_info *out)
+{
+    if (len > LONG_MAX)
+        return 0;
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    int ok = x && p == der + len ? x509_info(x, out) : 0;
+    X509_free(x);
     ERR_clear_error();
-    return ok ? 1 : 0;
+    return ok;
 }

@@ -14,5 +14,7 @@ unitls_status leafnames_table_build(const struct resolved_chain *chains, size_t 
 /* impl.h's leaf_info: the subject (RFC 4514) and validity of chain's leaf. */
 int openssl_leaf_info(const unitls_signing_chain *chain, struct unitls_certificate_info *out,
                       unitls_error *err);
+/* impl.h's der_info: the same of one DER certificate. */
+int openssl_der_info(const uint8_t *der, size_t len, struct unitls_certificate_info *out);
 
 #endif

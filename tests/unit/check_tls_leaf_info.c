@@ -132,6 +132,75 @@ START_TEST(test_null_arguments)
 }
 END_TEST
 
+/* The subject's commonName comes with the rest. */
+START_TEST(test_common_name)
+{
+    for (size_t i = 0; unitls_implementation_at(i); i++) {
+        unitls_signing_chain *chain = tu_chain("example.org");
+        struct unitls_certificate_info info;
+        unitls_error err;
+        tu_assert_status(unitls_signing_chain_leaf_info(unitls_implementation_at(i), chain,
+                                                        &info, &err),
+                         UNITLS_OK, "leaf_info", "example.org");
+        ck_assert_str_eq(info.common_name, "example.org");
+        unitls_signing_chain_unref(chain);
+    }
+}
+END_TEST
+
+/* A peer's certificate as DER (client.der: the leaf alone) reads as its chain's leaf does,
+ * in every implementation. */
+START_TEST(test_info_from_der)
+{
+    size_t len = 0;
+    uint8_t *der = tu_read_cert_file("client.der", &len);
+    unitls_signing_chain *chain = tu_chain("client");
+    for (size_t i = 0; unitls_implementation_at(i); i++) {
+        const unitls_implementation *impl = unitls_implementation_at(i);
+        struct unitls_certificate_info from_der, from_chain;
+        unitls_error err;
+        tu_assert_status(unitls_certificate_info_from_der(impl, der, len, &from_der, &err),
+                         UNITLS_OK, "info_from_der", "client.der");
+        tu_assert_status(unitls_signing_chain_leaf_info(impl, chain, &from_chain, &err),
+                         UNITLS_OK, "leaf_info", "client");
+        ck_assert_str_eq(from_der.subject, from_chain.subject);
+        ck_assert_str_eq(from_der.common_name, "client");
+        ck_assert_int_eq(from_der.not_before, from_chain.not_before);
+        ck_assert_int_eq(from_der.not_after, from_chain.not_after);
+    }
+    unitls_signing_chain_unref(chain);
+    free(der);
+}
+END_TEST
+
+/* Bytes that are no certificate (cut short, or junk) fail as configuration errors with *out
+ * zeroed; NULL arguments are invalid. */
+START_TEST(test_info_from_bad_der)
+{
+    size_t len = 0;
+    uint8_t *der = tu_read_cert_file("client.der", &len);
+    static const uint8_t junk[] = {0x30, 0x03, 0x02, 0x01, 0x05};
+    for (size_t i = 0; unitls_implementation_at(i); i++) {
+        const unitls_implementation *impl = unitls_implementation_at(i);
+        struct unitls_certificate_info info;
+        unitls_error err;
+        memset(&info, 0x55, sizeof info);
+        ck_assert_int_eq(unitls_certificate_info_from_der(impl, der, len / 2, &info, &err),
+                         UNITLS_ERR_CONFIGURATION);
+        ck_assert_str_eq(info.subject, "");
+        ck_assert_str_eq(info.common_name, "");
+        ck_assert_int_eq(unitls_certificate_info_from_der(impl, junk, sizeof junk, &info, &err),
+                         UNITLS_ERR_CONFIGURATION);
+        ck_assert_msg(strstr(err.message, "certificate") != NULL, "message: %s", err.message);
+        ck_assert_int_eq(unitls_certificate_info_from_der(impl, NULL, 1, &info, &err),
+                         UNITLS_ERR_INVALID);
+        ck_assert_int_eq(unitls_certificate_info_from_der(impl, der, len, NULL, &err),
+                         UNITLS_ERR_INVALID);
+    }
+    free(der);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tls_leaf_info");
@@ -142,6 +211,9 @@ int main(void)
     tcase_add_test(tc, test_leaf_from_buffer);
     tcase_add_test(tc, test_unreadable_leaf);
     tcase_add_test(tc, test_null_arguments);
+    tcase_add_test(tc, test_common_name);
+    tcase_add_test(tc, test_info_from_der);
+    tcase_add_test(tc, test_info_from_bad_der);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
