@@ -326,10 +326,37 @@ static void pump_backend(struct conn *c)
     }
 }
 
+/* backend.tlvs: what the handshake settled, for the v2 header. The client certificate's
+ * commonName is read only when the SSL TLV is asked for and there is a certificate. */
+static size_t proxy_tlvs_add(struct conn *c, unsigned char *header, size_t len)
+{
+    unsigned tlvs = c->listener->proxy_tlvs;
+    struct proxy_tls tls = {
+        .authority = unitls_buffer_server_name(c->tls),
+        .version = unitls_tls_version_name((enum unitls_tls_version)c->tls_version),
+        .cipher = unitls_cipher_suite_name(c->cipher),
+    };
+    if (unitls_buffer_negotiated_protocol(c->tls, &tls.alpn, &tls.alpn_len) != UNITLS_OK)
+        tls.alpn = NULL;
+    const uint8_t *der;
+    size_t der_len;
+    struct unitls_certificate_info peer;
+    if ((tlvs & PROXY_TLV_SSL) && unitls_buffer_getpeercert(c->tls, &der, &der_len) == UNITLS_OK) {
+        tls.client_cert = PROXY_CLIENT_CERT_SESSION |
+                          (unitls_buffer_session_resumed(c->tls) ? 0 : PROXY_CLIENT_CERT_CONN);
+        const unitls_implementation *impl =
+            unitls_server_context_implementation(c->listener->ctx);
+        if (unitls_certificate_info_from_der(impl, der, der_len, &peer, NULL) == UNITLS_OK &&
+            peer.common_name[0])
+            tls.client_cn = peer.common_name;
+    }
+    return proxy_header_add_tlvs(header, len, tlvs, &tls);
+}
+
 /* The PROXY header goes out before any client byte (proxy_header.h). */
 static void proxy_header_send(struct conn *c)
 {
-    unsigned char header[PROXY_HEADER_MAX];
+    unsigned char header[PROXY_HEADER_MAX + PROXY_TLV_ROOM];
     struct sockaddr_storage local;
     socklen_t local_len = sizeof local;
     int known = c->reached_len > 0 ||
@@ -338,6 +365,8 @@ static void proxy_header_send(struct conn *c)
                                                          : (const struct sockaddr *)&local;
     size_t len = proxy_header_build(c->listener->proxy_protocol, &c->peer.sa,
                                     known ? reached : NULL, header);
+    if (c->listener->proxy_protocol == PROXY_PROTOCOL_V2 && c->listener->proxy_tlvs)
+        len = proxy_tlvs_add(c, header, len);
     backend_queue(c, header, len);
 }
 

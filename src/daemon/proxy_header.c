@@ -70,3 +70,66 @@ size_t proxy_header_build(enum proxy_protocol version, const struct sockaddr *cl
         return header_v1(client, local, (char *)out);
     return header_v2(client, local, out);
 }
+
+/* --- version 2 TLVs -------------------------------------------------------------------------- */
+
+enum {
+    PP2_TYPE_ALPN = 0x01,
+    PP2_TYPE_AUTHORITY = 0x02,
+    PP2_TYPE_SSL = 0x20,
+    PP2_SUBTYPE_SSL_VERSION = 0x21,
+    PP2_SUBTYPE_SSL_CN = 0x22,
+    PP2_SUBTYPE_SSL_CIPHER = 0x23,
+    PP2_CLIENT_SSL = 0x01,
+};
+
+/* Writes one TLV (value cut at PROXY_TLV_VALUE_MAX) at out; returns its size. */
+static size_t tlv_put(unsigned char *out, unsigned type, const void *value, size_t n)
+{
+    n = n > PROXY_TLV_VALUE_MAX ? PROXY_TLV_VALUE_MAX : n;
+    out[0] = (unsigned char)type;
+    out[1] = (unsigned char)(n >> 8);
+    out[2] = (unsigned char)(n & 0xFF);
+    memcpy(out + 3, value, n);
+    return 3 + n;
+}
+
+static size_t tlv_put_text(unsigned char *out, unsigned type, const char *text)
+{
+    return text ? tlv_put(out, type, text, strlen(text)) : 0;
+}
+
+/* PP2_TYPE_SSL: its header, then the sub-TLVs, its length fixed last. */
+static size_t tlv_ssl(unsigned char *out, const struct proxy_tls *tls)
+{
+    size_t n = 3;
+    out[n++] = (unsigned char)(PP2_CLIENT_SSL | tls->client_cert);
+    uint32_t verify = htonl(tls->client_cert ? 0u : 1u);
+    memcpy(out + n, &verify, sizeof verify);
+    n += sizeof verify;
+    n += tlv_put_text(out + n, PP2_SUBTYPE_SSL_VERSION, tls->version);
+    if (tls->client_cert)
+        n += tlv_put_text(out + n, PP2_SUBTYPE_SSL_CN, tls->client_cn);
+    n += tlv_put_text(out + n, PP2_SUBTYPE_SSL_CIPHER, tls->cipher);
+    out[0] = PP2_TYPE_SSL;
+    out[1] = (unsigned char)((n - 3) >> 8);
+    out[2] = (unsigned char)((n - 3) & 0xFF);
+    return n;
+}
+
+size_t proxy_header_add_tlvs(unsigned char *out, size_t len, unsigned tlvs,
+                             const struct proxy_tls *tls)
+{
+    size_t n = len;
+    if ((tlvs & PROXY_TLV_ALPN) && tls->alpn && tls->alpn_len > 0)
+        n += tlv_put(out + n, PP2_TYPE_ALPN, tls->alpn, tls->alpn_len);
+    if (tlvs & PROXY_TLV_AUTHORITY)
+        n += tlv_put_text(out + n, PP2_TYPE_AUTHORITY, tls->authority);
+    if (tlvs & PROXY_TLV_SSL)
+        n += tlv_ssl(out + n, tls);
+    size_t body = (size_t)out[14] << 8 | out[15];
+    body += n - len;
+    out[14] = (unsigned char)(body >> 8);
+    out[15] = (unsigned char)(body & 0xFF);
+    return n;
+}

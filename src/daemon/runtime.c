@@ -168,6 +168,7 @@ static struct runtime_listener *listener_new(const struct settings *s,
     }
     l->backend = ls->backend;
     l->proxy_protocol = ls->proxy_protocol;
+    l->proxy_tlvs = ls->proxy_tlvs;
     if (proxy_trusted_copy(l, ls) != 0) {
         snprintf(err, errlen, "listener %s: out of memory", ls->name);
         runtime_listener_unref(l);

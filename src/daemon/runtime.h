@@ -53,6 +53,7 @@ struct runtime_listener {
     unitls_server_context *ctx;
     struct endpoint backend;
     enum proxy_protocol proxy_protocol;
+    unsigned proxy_tlvs; /* PROXY_TLV_* the v2 header to the backend carries */
     /* accept_proxy: versions a connection from a proxy_trusted source must start with (mask
      * of 1 << PROXY_PROTOCOL_V1/V2); 0 when the listener takes no PROXY header. */
     unsigned accept_proxy;

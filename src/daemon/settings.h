@@ -53,6 +53,7 @@ struct listener_settings {
     int crl_line, crl_column;       /* where crl was given, for messages */
     struct endpoint backend;
     enum proxy_protocol proxy_protocol;
+    unsigned proxy_tlvs;            /* backend.tlvs: PROXY_TLV_* (proxy_header.h), v2 only */
     /* accept_proxy: the PROXY versions a trusted source must start with, as a mask of
      * 1 << PROXY_PROTOCOL_V1 and 1 << PROXY_PROTOCOL_V2; 0 without accept_proxy. */
     unsigned accept_proxy;

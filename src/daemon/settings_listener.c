@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/proxy_header.h"
+
 #define MAX_CONNECTIONS_MAX 1000000u
 #define SESSION_TICKETS_MAX 8u
 #define NAME_MAX_LEN 64u
@@ -429,12 +431,34 @@ static void backend_proxy_protocol(struct loader *ld, yaml_node_t *v, void *targ
         ((struct listener_settings *)target)->proxy_protocol = kinds[i];
 }
 
+static void backend_tlvs(struct loader *ld, yaml_node_t *v, void *target)
+{
+    static const char *const names[] = {"alpn", "authority", "ssl", NULL};
+    static const unsigned bits[] = {PROXY_TLV_ALPN, PROXY_TLV_AUTHORITY, PROXY_TLV_SSL};
+    size_t n = loader_list_length(ld, v, "backend.tlvs", "TLVs: alpn, authority, ssl");
+    unsigned mask = 0;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = loader_list_item(ld, v, i);
+        int k = loader_keyword(ld, item, "backend.tlvs", names);
+        if (k >= 0 && (mask & bits[k]))
+            loader_fail(ld, item, "backend.tlvs: '%s' is listed twice; expected each once",
+                        names[k]);
+        mask |= k >= 0 ? bits[k] : 0;
+    }
+    ((struct listener_settings *)target)->proxy_tlvs = mask;
+}
+
 static const struct key_spec backend_keys[] = {{"address", backend_address, 1},
-                                               {"proxy_protocol", backend_proxy_protocol, 0}};
+                                               {"proxy_protocol", backend_proxy_protocol, 0},
+                                               {"tlvs", backend_tlvs, 0}};
 
 static void listener_backend(struct loader *ld, yaml_node_t *v, void *target)
 {
-    loader_mapping_walk(ld, v, "backend", backend_keys, N_KEYS(backend_keys), target);
+    struct listener_settings *l = target;
+    long seen = loader_mapping_walk(ld, v, "backend", backend_keys, N_KEYS(backend_keys), l);
+    if (seen >= 0 && (seen & 4l) && l->proxy_protocol != PROXY_PROTOCOL_V2)
+        loader_fail(ld, v, "backend.tlvs: TLVs are sent in a PROXY version 2 header; expected "
+                    "proxy_protocol: v2 beside them");
 }
 
 /* --- a listener's accept_proxy: the PROXY header from a balancer -------------------------- */

@@ -177,6 +177,95 @@ START_TEST(headers_stay_within_the_bound)
 }
 END_TEST
 
+/* --- TLVs ------------------------------------------------------------------------------------ */
+
+/* A v4 header with tls's TLVs of mask; *n its length. */
+static unsigned char *v2_with_tlvs(unsigned mask, const struct proxy_tls *tls, size_t *n)
+{
+    static unsigned char out[PROXY_HEADER_MAX + PROXY_TLV_ROOM + 16];
+    struct sockaddr_in c = v4("192.0.2.1", 0x1234), l = v4("198.51.100.2", 443);
+    memset(out, 0x5A, sizeof out);
+    size_t len = proxy_header_build(PROXY_PROTOCOL_V2, (struct sockaddr *)&c,
+                                    (struct sockaddr *)&l, out);
+    *n = proxy_header_add_tlvs(out, len, mask, tls);
+    ck_assert_uint_le(*n, PROXY_HEADER_MAX + PROXY_TLV_ROOM);
+    ck_assert_uint_eq(out[*n], 0x5A);
+    /* the length field covers the addresses and every TLV */
+    ck_assert_uint_eq((size_t)(out[14] << 8 | out[15]), *n - 16);
+    return out;
+}
+
+START_TEST(tlvs_alpn_authority_ssl_with_certificate)
+{
+    static const uint8_t h2[] = {'h', '2'};
+    struct proxy_tls tls = {h2, 2, "example.org", "TLSv1.3", "TLS_AES_128_GCM_SHA256",
+                            PROXY_CLIENT_CERT_CONN | PROXY_CLIENT_CERT_SESSION, "client"};
+    size_t n;
+    const unsigned char *out = v2_with_tlvs(PROXY_TLV_ALPN | PROXY_TLV_AUTHORITY | PROXY_TLV_SSL,
+                                            &tls, &n);
+    static const unsigned char want[] = {
+        0x01, 0x00, 0x02, 'h', '2',                                  /* PP2_TYPE_ALPN */
+        0x02, 0x00, 0x0B, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 'r', 'g',
+        0x20, 0x00, 0x31,                                            /* PP2_TYPE_SSL, 49 */
+        0x07,                                        /* SSL | CERT_CONN | CERT_SESS */
+        0x00, 0x00, 0x00, 0x00,                      /* verify: 0, verified */
+        0x21, 0x00, 0x07, 'T', 'L', 'S', 'v', '1', '.', '3',         /* SSL_VERSION */
+        0x22, 0x00, 0x06, 'c', 'l', 'i', 'e', 'n', 't',              /* SSL_CN */
+        0x23, 0x00, 0x16, 'T', 'L', 'S', '_', 'A', 'E', 'S', '_', '1', '2', '8', '_', 'G', 'C',
+        'M', '_', 'S', 'H', 'A', '2', '5', '6',                      /* SSL_CIPHER */
+    };
+    ck_assert_uint_eq(n, 28 + sizeof want);
+    ck_assert_mem_eq(out + 28, want, sizeof want);
+}
+END_TEST
+
+/* No client certificate: verify is 1 (the specification: zero only for a verified one), no
+ * CN; a resumed session's certificate sets CERT_SESS alone; absent values and TLVs outside the
+ * mask are left out. */
+START_TEST(tlvs_without_certificate_and_partial)
+{
+    struct proxy_tls tls = {NULL, 0, NULL, "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+                            0, "ignored"};
+    size_t n;
+    const unsigned char *out = v2_with_tlvs(PROXY_TLV_ALPN | PROXY_TLV_AUTHORITY | PROXY_TLV_SSL,
+                                            &tls, &n);
+    ck_assert_uint_eq(out[28], 0x20);
+    ck_assert_uint_eq(out[31], 0x01);                     /* SSL only */
+    ck_assert_uint_eq(out[35], 0x01);                     /* verify 1 */
+    ck_assert_uint_eq(out[36], 0x21);                     /* the version first */
+    ck_assert_uint_eq(out[36 + 3 + 7], 0x23);             /* then the cipher: no CN */
+    ck_assert_uint_eq(n, 28 + 3 + 5 + 3 + 7 + 3 + strlen(tls.cipher));
+
+    tls.client_cert = PROXY_CLIENT_CERT_SESSION;
+    tls.client_cn = "client";
+    out = v2_with_tlvs(PROXY_TLV_SSL, &tls, &n);
+    ck_assert_uint_eq(out[31], 0x05);                     /* SSL | CERT_SESS */
+    ck_assert_uint_eq(out[35], 0x00);
+
+    out = v2_with_tlvs(PROXY_TLV_AUTHORITY, &tls, &n);    /* no name: nothing added */
+    ck_assert_uint_eq(n, 28);
+    tls.authority = "a.example";
+    out = v2_with_tlvs(PROXY_TLV_ALPN, &tls, &n);         /* not asked for */
+    ck_assert_uint_eq(n, 28);
+}
+END_TEST
+
+/* Values longer than a TLV may carry here are cut at PROXY_TLV_VALUE_MAX, so that every TLV
+ * fits PROXY_TLV_ROOM. */
+START_TEST(tlvs_stay_within_the_bound)
+{
+    static char longest[1000];
+    memset(longest, 'x', sizeof longest - 1);
+    struct proxy_tls tls = {(const uint8_t *)longest, sizeof longest - 1, longest, longest,
+                            longest, PROXY_CLIENT_CERT_CONN | PROXY_CLIENT_CERT_SESSION, longest};
+    size_t n;
+    const unsigned char *out = v2_with_tlvs(PROXY_TLV_ALPN | PROXY_TLV_AUTHORITY | PROXY_TLV_SSL,
+                                            &tls, &n);
+    ck_assert_uint_eq(n, PROXY_HEADER_MAX - 100 + PROXY_TLV_ROOM);
+    ck_assert_uint_eq((unsigned)(out[29] << 8 | out[30]), PROXY_TLV_VALUE_MAX);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon_proxy_header");
@@ -192,6 +281,11 @@ int main(void)
     tcase_add_test(v2, v2_without_addresses_is_local);
     tcase_add_test(v2, headers_stay_within_the_bound);
     suite_add_tcase(s, v2);
+    TCase *tlvs = tcase_create("tlvs");
+    tcase_add_test(tlvs, tlvs_alpn_authority_ssl_with_certificate);
+    tcase_add_test(tlvs, tlvs_without_certificate_and_partial);
+    tcase_add_test(tlvs, tlvs_stay_within_the_bound);
+    suite_add_tcase(s, tlvs);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
