@@ -77,6 +77,8 @@ void conn_access_log(const struct conn *c, const char *failure)
         .legacy = version == UNITLS_TLSv1_0 || version == UNITLS_TLSv1_1
                       ? unitls_tls_version_name(version) : NULL,
         .ocsp = ocsp_stapling_word(c->tls),
+        .resumed = (c->phase == PHASE_CONNECT || c->phase == PHASE_RELAY) &&
+                   unitls_buffer_session_resumed(c->tls),
     };
     log_access(&r);
 }

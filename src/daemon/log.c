@@ -131,7 +131,7 @@ void log_access(const struct log_access_record *r)
     int len = snprintf(buf, sizeof buf,
                        "%saccess listener=%s client=%s sni=%s alpn=%s version=%s cipher=%s "
                        "ocsp=%s in=%" PRIu64 " out=%" PRIu64 " ms=%" PRIu64
-                       " end=\"%s%s%s\"%s%s%s%s%s%s",
+                       " end=\"%s%s%s\"%s%s%s%s%s%s%s",
                        log_prefix(LOG_PRIO_INFO), r->listener ? r->listener : "-", client,
                        sanitize(r->sni, SIZE_MAX, sni, sizeof sni),
                        sanitize(r->alpn, r->alpn_len, alpn, sizeof alpn),
@@ -142,6 +142,7 @@ void log_access(const struct log_access_record *r)
                        r->detail ? sanitize_reason(r->detail, detail, sizeof detail) : "",
                        r->failure ? " " : "", r->failure ? r->failure : "",
                        r->legacy ? " legacy=" : "", r->legacy ? r->legacy : "",
-                       r->via ? " via=" : "", r->via ? via : "");
+                       r->via ? " via=" : "", r->via ? via : "",
+                       r->resumed ? " resumed=yes" : "");
     line_finish(buf, sizeof buf, len);
 }

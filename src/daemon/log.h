@@ -70,11 +70,12 @@ struct log_access_record {
     const char *legacy;    /* the version when below TLS 1.2 (an insecure listener), or NULL */
     const char *ocsp;      /* stapled, or why not (absent, expired, invalid, resumed) when
                               the client asked for a staple; NULL when it did not ("-") */
+    int resumed;           /* the handshake resumed a session (a ticket or a cached one) */
 };
 
 /* Writes the access line (priority info) for r:
  * access listener=NAME client=ADDR sni=NAME alpn=PROTO version=V cipher=IANA ocsp=STAPLE
- * in=N out=N ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION][ via=BALANCER] */
+ * in=N out=N ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION][ via=BALANCER][ resumed=yes] */
 void log_access(const struct log_access_record *r);
 
 #endif

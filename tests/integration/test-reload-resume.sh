@@ -41,7 +41,11 @@ check "a ticket from the unchanged listener (a)" get_session "$P_SAME" "$T/same-
 check "a ticket from the unchanged listener (b)" get_session "$P_SAME" "$T/same-b.sess"
 check "a ticket from the listener that will change" get_session "$P_CHG" "$T/chg.sess"
 check "a TLS 1.2 session from the unchanged listener" get_session "$P_SAME" "$T/same12.sess" -tls1_2
+full0=$(count_lines "access listener=same .* resumed=yes\$" "$UNITLSD_LOG")
+check_eq "the four full handshakes are not marked resumed in the access log" "$full0" 0
 check_eq "before any reload, a ticket resumes" "$(resumed "$P_SAME" "$T/same-a.sess")" Reused
+check "the access line of the resumed handshake ends with resumed=yes" \
+    wait_until 10 lines_at_least "access listener=same .*end=\"clean\" resumed=yes\$" "$UNITLSD_LOG" 1
 
 new_leaf "$T" chg "DNS:localhost,IP:127.0.0.1" || bail "a renewed certificate could be made"
 check "SIGHUP: the reload ends" reload_unitlsd
