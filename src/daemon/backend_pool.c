@@ -85,10 +85,10 @@ int backend_pool_next(struct backend_pool *pool, struct backend_plan *plan, uint
 {
     if (!plan->started) {
         plan->started = 1;
-        plan->start = pool->balance == BALANCE_ROUND_ROBIN && pool->n > 1
-            ? (uint8_t)(atomic_fetch_add_explicit(&pool->cursor, 1, memory_order_relaxed) %
-                        pool->n)
-            : 0;
+        size_t start = 0;
+        if (pool->balance == BALANCE_ROUND_ROBIN && pool->n > 1)
+            start = atomic_fetch_add_explicit(&pool->cursor, 1, memory_order_relaxed) % pool->n;
+        plan->start = (uint8_t)start;
     }
     int chosen = -1, first_down = -1;
     for (size_t k = 0; k < pool->n && chosen < 0; k++) {
