@@ -4,6 +4,8 @@
 #   and none sees a failure; the refused backend is then skipped for backend_retry (one
 #   connect to it, not one per client, in /metrics);
 # - a backend that comes back is used again once backend_retry has passed;
+# - a backend whose connect times out is failed over the same way, once the connect timeout
+#   has passed;
 # - round_robin spreads sequential clients evenly over its backends (the access lines name
 #   the backend each client used);
 # - /metrics has connects, failures and passive health per listener and backend, and a
@@ -12,10 +14,15 @@
 
 start_backend ECHO1 "$ECHO_BIN"
 start_backend ECHO2 "$ECHO_BIN"
-set -- $(free_ports 4)
-P_FAIL=$1 P_RR=$2 PS=$3 PB=$4          # nothing listens on PB until the test starts it
+# A backend whose connects never complete: its accept queue (backlog 0) is kept full.
+start_backend HOLE "$ECHO_BIN" --mode blackhole
+"$TLSCLIENT" --silent --timeout-ms 300000 "127.0.0.1:$HOLE_PORT" >/dev/null 2>&1 3>&- 4>&- &
+FILLER=$!; track_pid "$FILLER"
+sleep 0.5
+set -- $(free_ports 5)
+P_FAIL=$1 P_RR=$2 PS=$3 PB=$4 P_SLOW=$5  # nothing listens on PB until the test starts it
 RETRY_S=4
-B=127.0.0.1:$PB B1=127.0.0.1:$ECHO1_PORT B2=127.0.0.1:$ECHO2_PORT
+B=127.0.0.1:$PB B1=127.0.0.1:$ECHO1_PORT B2=127.0.0.1:$ECHO2_PORT BH=127.0.0.1:$HOLE_PORT
 {
     config_head | sed '/^listeners:/i stats:\n  listen: 127.0.0.1:'"$PS"
     cat <<EOF
@@ -33,9 +40,16 @@ B=127.0.0.1:$PB B1=127.0.0.1:$ECHO1_PORT B2=127.0.0.1:$ECHO2_PORT
       - {cert: $CERTS/localhost.pem, key: $CERTS/localhost.key}
     backends: [{address: $B1}, {address: $B2}]
     balance: round_robin
+  - name: slow
+    listen: ["127.0.0.1:$P_SLOW"]
+    certificates:
+      - {cert: $CERTS/localhost.pem, key: $CERTS/localhost.key}
+    backends: [{address: $BH}, {address: $B2}]
+    timeouts: {connect: 1s}
+    backend_retry: 60s
 EOF
 } >"$T/unitlsd.yaml"
-start_unitlsd "$T/unitlsd.yaml" "$P_FAIL" "$P_RR" "$PS" || finish
+start_unitlsd "$T/unitlsd.yaml" "$P_FAIL" "$P_RR" "$PS" "$P_SLOW" || finish
 
 metrics() { timeout 30 curl -sS "http://127.0.0.1:$PS/metrics" >"$T/m.txt" 2>&1; }
 # value NAME LISTENER BACKEND: the sample's value in the last scrape.
@@ -79,6 +93,8 @@ check_eq "failover: no failure of the second backend" \
 check_eq "failover: the refused backend is down" "$(value unitlsd_backend_up failover "$B")" 0
 check_eq "failover: the second backend is up" "$(value unitlsd_backend_up failover "$B2")" 1
 check_grep "the unlabelled failure total is still there" '^unitlsd_backend_failures_total 1$' "$T/m.txt"
+check_eq "the backends of every listener have their series" \
+    "$(grep -c '^unitlsd_backend_up{' "$T/m.txt")" 6
 
 # --- the refused backend comes back ---------------------------------------------------------
 start_backend BACK "$ECHO_BIN" --listen "$B"
@@ -95,6 +111,18 @@ check "after backend_retry the backend counts as up again" wait_until $((RETRY_S
 served "$P_FAIL" "$T/back.out"
 check_eq "after backend_retry the first backend serves again" \
     "$(access_count failover "$B")" $((before + 1))
+
+# --- a connect that times out --------------------------------------------------------------
+ok=0
+for i in 1 2 3; do served "$P_SLOW" "$T/slow$i.out" && ok=$((ok + 1)); done
+check_eq "timeout: 3 clients, the first backend never answering: every one served" "$ok" 3
+check_eq "timeout: their access lines name the second backend" "$(access_count slow "$B2")" 3
+check_grep "timeout: the timed-out connect is logged, naming the backend" \
+    "listener slow: backend $BH: connect timed out" "$UNITLSD_LOG"
+metrics
+check_eq "timeout: 1 connect to the silent backend, 1 failure, then skipped" \
+    "$(value unitlsd_backend_connections_total slow "$BH") $(value unitlsd_backend_failures_total slow "$BH")" \
+    "1 1"
 
 # --- round_robin ----------------------------------------------------------------------------
 ok=0
