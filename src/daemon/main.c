@@ -263,11 +263,17 @@ static void daemon_reload(struct daemon *d)
     sdnotify_ready(text);
 }
 
+/* Not during the health grace: the daemon is stopping, and systemd would read the reload's
+ * READY=1 as the end of its STOPPING=1. */
 static void on_sighup(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    daemon_reload(arg);
+    struct daemon *d = arg;
+    if (d->draining)
+        log_notice("SIGHUP: not reloading, the daemon is stopping");
+    else
+        daemon_reload(d);
 }
 
 static void on_grace_end(evutil_socket_t fd, short what, void *arg)
@@ -422,6 +428,9 @@ static int daemon_start(struct daemon *d)
     log_set_level((int)s.log_level);
     d->workers = s.workers ? s.workers : 1;
     d->health_grace_ms = s.health_grace_ms;
+    if (s.health_grace_ms > 0 && !s.has_stats)
+        log_warn("drain.health_grace: no grace on SIGTERM without stats.listen, as there is no "
+                 "/health for a balancer to see");
     d->user = s.user ? strdup(s.user) : NULL;
     if (s.has_stats)
         snprintf(d->stats_listen, sizeof d->stats_listen, "%s", s.stats_listen.text);

@@ -6,7 +6,8 @@
 # - SIGTERM turns /health to 503 ("draining") at once, while for drain.health_grace the
 #   listener still accepts and serves a new connection; then it stops accepting, drains and
 #   exits 0;
-# - a second SIGTERM during the grace cuts it short; without a grace SIGTERM stops at once.
+# - a second SIGTERM during the grace cuts it short, SIGHUP does not reload then; without a
+#   grace SIGTERM stops at once.
 . "$(dirname "$0")/lib.sh"
 
 set -- $(free_ports 3)
@@ -81,6 +82,9 @@ start_unitlsd "$T/unitlsd.yaml" "$P" "$PS" || finish
 kill -TERM "$UNITLSD_PID"
 check "grace of 300 s: /health 503 after SIGTERM" wait_until 5 health_is 503
 check "grace of 300 s: still accepting" served
+kill -HUP "$UNITLSD_PID"
+check "grace of 300 s: SIGHUP does not reload a stopping daemon" \
+    wait_until 10 grep -q 'SIGHUP: not reloading, the daemon is stopping' "$UNITLSD_LOG"
 t0=$(date +%s)
 kill -TERM "$UNITLSD_PID"
 if wait_exit "$UNITLSD_PID" 60; then
