@@ -69,8 +69,10 @@ int backend_pool_is_down(const struct backend_pool *pool, size_t i, uint64_t now
 {
     uint64_t until = atomic_load_explicit(&pool->backends[i].health->down_until_ms,
                                           memory_order_relaxed);
-    /* Further ahead than a whole retry: the wall clock stepped back since it was set. */
-    return until > now_ms && until - now_ms <= pool->retry_ms;
+    /* The marks come from several threads' cached clocks, which differ by a few ms: a mark
+     * a little more than a retry ahead is one; one more than two retries ahead was set
+     * before the wall clock stepped back by over a retry, and counts as expired. */
+    return until > now_ms && until - now_ms <= 2 * (uint64_t)pool->retry_ms;
 }
 
 int backend_pool_all_down(const struct backend_pool *pool, uint64_t now_ms)

@@ -15,8 +15,8 @@
  * `round_robin` the list rotated by a cursor each connection moves on by one (shared by the
  * workers; it starts again at the first backend after a reload).
  *
- * Times are the workers' wall clock in ms (conn_env_clock_ms); a mark more than backend_retry
- * ahead of now means the clock stepped back, and counts as expired. */
+ * Times are the workers' wall clock in ms (conn_env_clock_ms); a mark more than twice
+ * backend_retry ahead of now means the clock stepped back, and counts as expired. */
 #ifndef UNITLSD_BACKEND_POOL_H
 #define UNITLSD_BACKEND_POOL_H
 
