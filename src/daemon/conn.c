@@ -1,6 +1,6 @@
-/* conn: one proxied connection; see conn.h for the contract. The balancer's PROXY header is
- * read in conn_proxy.c and how a connection ended is reported by conn_report.c; what the three
- * files share is in conn_internal.h.
+/* conn: one proxied connection; see conn.h for the contract. The backend is connected to by
+ * conn_backend.c, the balancer's PROXY header is read in conn_proxy.c and how a connection
+ * ended is reported by conn_report.c; what the four files share is in conn_internal.h.
  *
  * Control flow: every event callback does its I/O, records a failure with conn_fail() instead
  * of freeing, and ends with conn_settle(), the one place that applies half-close transitions,
@@ -11,14 +11,12 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include "daemon/backend_pool.h"
 #include "daemon/log.h"
-#include "daemon/proxy_header.h"
 
 /* Per event, how many TLS reads one connection may do before yielding to the others. */
 #define PUMP_ROUNDS 32u
@@ -26,12 +24,6 @@
 #define BACKEND_ROUNDS 4u
 /* After our close_notify and FIN went out, how long the client may take to close its side. */
 #define CLOSE_LINGER_MS 2000u
-
-/* armed events */
-#define A_CLIENT_RD 0x1u
-#define A_CLIENT_WR 0x2u
-#define A_BACKEND_RD 0x4u
-#define A_BACKEND_WR 0x8u
 
 /* A direction keeps at most one scratch-full: nothing more is read while anything is kept. */
 _Static_assert(PENDING_CAPACITY >= CONN_BUFFER_LIMIT, "a scratch-full must fit in the kept store");
@@ -43,12 +35,6 @@ uint64_t conn_env_clock_ms(const struct conn_env *env)
     struct timeval tv;
     event_base_gettimeofday_cached(env->base, &tv);
     return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
-}
-
-static void timer_set(struct conn *c, uint64_t ms)
-{
-    struct timeval tv = {.tv_sec = (time_t)(ms / 1000u), .tv_usec = (suseconds_t)(ms % 1000u) * 1000};
-    event_add(&c->timer, &tv);
 }
 
 static void conn_fail_tls(struct conn *c, unitls_status st)
@@ -142,10 +128,23 @@ static enum flush client_flush(struct conn *c)
 /* --- plaintext, client to backend ----------------------------------------------------------- */
 
 /* A failed non-blocking connect shows as the error of the first send or recv: reading
- * SO_ERROR first would cost a syscall on every connection. */
-static void backend_failed(struct conn *c, int err)
+ * SO_ERROR first would cost a syscall on every connection. Such a connect is retried on the
+ * next backend; 1 when c goes on with it, 0 when c failed. */
+static int backend_failed(struct conn *c, int err)
 {
-    conn_fail(c, (c->flags & F_BACKEND_FRESH) ? END_BACKEND_REFUSED : END_BACKEND_ERROR, err);
+    if (c->flags & F_BACKEND_FRESH)
+        return conn_backend_retry(c, END_BACKEND_REFUSED, err);
+    conn_fail(c, END_BACKEND_ERROR, err);
+    return 0;
+}
+
+/* The backend took or gave a byte: it is reached, and a later error is no failed connect. */
+static void backend_confirmed(struct conn *c)
+{
+    if (!(c->flags & F_BACKEND_FRESH))
+        return;
+    c->flags &= (uint16_t)~F_BACKEND_FRESH;
+    backend_pool_reached(&c->listener->backends, c->plan.current);
 }
 
 /* Sends, or keeps what the backend cannot take yet (which stops reading the client). While
@@ -155,14 +154,12 @@ static void backend_queue(struct conn *c, const uint8_t *data, size_t n)
     ssize_t sent = 0;
     if (pending_len(&c->to_backend) == 0 && c->phase == PHASE_RELAY) {
         sent = send(c->backend_fd, data, n, MSG_NOSIGNAL);
-        if (sent < 0 && !would_block(errno)) {
-            backend_failed(c, errno);
+        if (sent < 0 && !would_block(errno) && !backend_failed(c, errno))
             return;
-        }
         if (sent < 0)
-            sent = 0;
+            sent = 0; /* retried on another backend, or not taken yet: kept */
         else
-            c->flags &= (uint16_t)~F_BACKEND_FRESH;
+            backend_confirmed(c);
     }
     if ((size_t)sent < n && pending_put(&c->to_backend, data + sent, n - (size_t)sent) != 0)
         conn_fail(c, END_NOMEM, ENOMEM);
@@ -247,7 +244,7 @@ static void backend_drain(struct conn *c)
             backend_failed(c, errno);
         return;
     }
-    c->flags &= (uint16_t)~F_BACKEND_FRESH;
+    backend_confirmed(c);
     pending_consume(p, (size_t)n);
     if (pending_len(p) > 0)
         return;
@@ -313,7 +310,7 @@ static void pump_backend(struct conn *c)
                 backend_failed(c, errno);
             return;
         }
-        c->flags &= (uint16_t)~F_BACKEND_FRESH;
+        backend_confirmed(c);
         if (n == 0) {
             c->flags |= F_BACKEND_EOF;
             return;
@@ -326,54 +323,8 @@ static void pump_backend(struct conn *c)
     }
 }
 
-/* backend.tlvs: what the handshake settled, for the v2 header. The client certificate's
- * commonName is read only when the SSL TLV is asked for and there is a certificate. */
-static size_t proxy_tlvs_add(struct conn *c, unsigned char *header, size_t len)
-{
-    unsigned tlvs = c->listener->proxy_tlvs;
-    struct proxy_tls tls = {
-        .authority = unitls_buffer_server_name(c->tls),
-        .version = unitls_tls_version_name((enum unitls_tls_version)c->tls_version),
-        .cipher = unitls_cipher_suite_name(c->cipher),
-    };
-    if (unitls_buffer_negotiated_protocol(c->tls, &tls.alpn, &tls.alpn_len) != UNITLS_OK)
-        tls.alpn = NULL;
-    const uint8_t *der;
-    size_t der_len;
-    struct unitls_certificate_info peer;
-    if ((tlvs & PROXY_TLV_SSL) && unitls_buffer_getpeercert(c->tls, &der, &der_len) == UNITLS_OK) {
-        tls.client_cert = PROXY_CLIENT_CERT_SESSION |
-                          (unitls_buffer_session_resumed(c->tls) ? 0 : PROXY_CLIENT_CERT_CONN);
-        const unitls_implementation *impl =
-            unitls_server_context_implementation(c->listener->ctx);
-        if (unitls_certificate_info_from_der(impl, der, der_len, &peer, NULL) == UNITLS_OK &&
-            peer.common_name[0])
-            tls.client_cn = peer.common_name;
-    }
-    return proxy_header_add_tlvs(header, len, tlvs, &tls);
-}
-
-/* The PROXY header goes out before any client byte (proxy_header.h). */
-static void proxy_header_send(struct conn *c)
-{
-    unsigned char header[PROXY_HEADER_MAX + PROXY_TLV_ROOM];
-    struct sockaddr_storage local;
-    socklen_t local_len = sizeof local;
-    int known = c->reached_len > 0 ||
-                getsockname(c->client_fd, (struct sockaddr *)&local, &local_len) == 0;
-    const struct sockaddr *reached = c->reached_len > 0 ? &c->reached.sa
-                                                         : (const struct sockaddr *)&local;
-    size_t len = proxy_header_build(c->listener->proxy_protocol, &c->peer.sa,
-                                    known ? reached : NULL, header);
-    if (c->listener->proxy_protocol == PROXY_PROTOCOL_V2 && c->listener->proxy_tlvs)
-        len = proxy_tlvs_add(c, header, len);
-    backend_queue(c, header, len);
-}
-
 /* --- phases --------------------------------------------------------------------------------- */
 
-static void on_backend_read(evutil_socket_t fd, short what, void *arg);
-static void on_backend_write(evutil_socket_t fd, short what, void *arg);
 static void conn_settle(struct conn *c);
 
 /* What the client sent meanwhile is already queued (pump_client keeps it while connecting). */
@@ -381,7 +332,7 @@ static void backend_connected(struct conn *c)
 {
     c->phase = PHASE_RELAY;
     c->active_ms = conn_env_clock_ms(c->env);
-    timer_set(c, c->listener->idle_timeout_ms);
+    conn_timer_set(c, c->listener->idle_timeout_ms);
     if (pending_len(&c->to_backend) > 0)
         backend_drain(c);
     else
@@ -390,29 +341,13 @@ static void backend_connected(struct conn *c)
 
 static void backend_connect(struct conn *c)
 {
-    const struct endpoint *ep = &c->listener->backend;
-    int fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        conn_fail(c, END_BACKEND_REFUSED, errno);
-        return;
-    }
-    c->backend_fd = fd;
-    event_assign(&c->backend_rd, c->env->base, fd, EV_READ | EV_PERSIST, on_backend_read, c);
-    event_assign(&c->backend_wr, c->env->base, fd, EV_WRITE | EV_PERSIST, on_backend_write, c);
-    if (ep->addr.ss_family != AF_UNIX) {
-        int on = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    }
-    c->phase = PHASE_CONNECT;
-    timer_set(c, c->listener->connect_timeout_ms);
-    if (c->listener->proxy_protocol != PROXY_PROTOCOL_NONE)
-        proxy_header_send(c); /* kept until connected, before any client byte */
-    if (connect(fd, (const struct sockaddr *)&ep->addr, ep->addr_len) == 0)
+    enum conn_dial r = conn_backend_dial(c, END_BACKEND_REFUSED, 0);
+    if (r == CONN_DIAL_CONNECTED) {
+        backend_pool_reached(&c->listener->backends, c->plan.current);
         backend_connected(c);
-    else if (errno != EINPROGRESS)
-        conn_fail(c, END_BACKEND_REFUSED, errno); /* unix: EAGAIN is a full backlog */
-    else
+    } else if (r == CONN_DIAL_PENDING) {
         pump_client(c, 0); /* bytes that came with the handshake's last flight */
+    }
 }
 
 static void handshake_done(struct conn *c)
@@ -483,7 +418,7 @@ static void on_client_write(evutil_socket_t fd, short what, void *arg)
     conn_settle(c);
 }
 
-static void on_backend_read(evutil_socket_t fd, short what, void *arg)
+void conn_on_backend_read(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
@@ -492,7 +427,7 @@ static void on_backend_read(evutil_socket_t fd, short what, void *arg)
     conn_settle(c);
 }
 
-static void on_backend_write(evutil_socket_t fd, short what, void *arg)
+void conn_on_backend_write(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     struct conn *c = arg;
@@ -517,7 +452,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     } else if (c->phase == PHASE_HANDSHAKE) {
         conn_fail(c, END_TIMEOUT_HANDSHAKE, 0);
     } else if (c->phase == PHASE_CONNECT) {
-        conn_fail(c, END_TIMEOUT_CONNECT, ETIMEDOUT);
+        conn_backend_retry(c, END_TIMEOUT_CONNECT, ETIMEDOUT);
     } else if (c->flags & F_CLIENT_SHUT) {
         conn_fail(c, (c->flags & F_CLIENT_EOF) && !(c->flags & F_CLIENT_NOTIFY) ? END_RAGGED
                                                                                 : END_CLEAN, 0);
@@ -528,7 +463,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         if (idle >= c->listener->idle_timeout_ms)
             conn_fail(c, END_TIMEOUT_IDLE, 0);
         else
-            timer_set(c, c->listener->idle_timeout_ms - idle);
+            conn_timer_set(c, c->listener->idle_timeout_ms - idle);
     }
     conn_settle(c);
 }
@@ -570,7 +505,7 @@ static void relay_half_close(struct conn *c)
         shutdown(c->client_fd, SHUT_WR);
         c->flags |= F_CLIENT_SHUT;
         uint64_t linger = c->listener->idle_timeout_ms;
-        timer_set(c, linger < CLOSE_LINGER_MS ? linger : CLOSE_LINGER_MS);
+        conn_timer_set(c, linger < CLOSE_LINGER_MS ? linger : CLOSE_LINGER_MS);
     }
 }
 
@@ -720,7 +655,7 @@ int conn_start(struct conn_env *env, struct runtime_listener *l, int fd,
     env->head = c;
     env->n_open++;
     counter_add(&env->counters.accepted, 1);
-    timer_set(c, l->handshake_timeout_ms);
+    conn_timer_set(c, l->handshake_timeout_ms);
     arm(c, A_CLIENT_RD, 1);
     return 0;
 }

@@ -5,6 +5,14 @@
  * started only once the handshake completed, so a stalled client never holds a backend
  * connection) -> plaintext both ways (idle timeout) -> close and access log.
  *
+ * The backend is one of the listener's backends (backend_pool.h says which, in what order,
+ * and keeps their passive health). A connect that is refused or times out before any byte
+ * went through marks that backend down and goes on to the next, each backend at most once per
+ * connection, with what the client sent meanwhile kept and the PROXY header remade for the
+ * next backend's proxy_protocol; the connection fails ("backend refused", "timeout: connect")
+ * only when every backend did. Each failed connect is counted and logged (rate-limited); the
+ * access line names the backend used last (backend=ADDRESS).
+ *
  * The client socket is read straight into the unitls_buffer (incoming_reserve/commit) and
  * written straight from it (outgoing_peek/consume): ciphertext is never copied by us. Plaintext
  * passes through the worker's scratch buffer; only what a slow peer cannot take yet is kept,

@@ -1,8 +1,10 @@
-/* conn_internal: private to conn.c, conn_proxy.c and conn_report.c, the three files of the
- * connection module that conn.h describes; nothing else includes it. It holds struct conn, the
- * phases, flags and end reasons the files share, the helpers they all call, and the functions
- * each offers the others:
- *   conn.c         runs a connection: events, handshake, backend connect, relay, close;
+/* conn_internal: private to conn.c, conn_backend.c, conn_proxy.c and conn_report.c, the four
+ * files of the connection module that conn.h describes; nothing else includes it. It holds
+ * struct conn, the phases, flags and end reasons the files share, the helpers they all call,
+ * and the functions each offers the others:
+ *   conn.c         runs a connection: events, handshake, relay, close;
+ *   conn_backend.c connects to a backend of the listener's pool (backend_pool.h), the PROXY
+ *                  header first, and to the next one when a connect fails;
  *   conn_proxy.c   reads the balancer's PROXY header before any TLS (accept_proxy) and
  *                  refuses what it cannot take;
  *   conn_report.c  says how a connection ended: counters, the access line, the failure log.
@@ -14,7 +16,9 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/time.h>
 
+#include <event2/event.h>
 #include <event2/event_struct.h>
 
 #include "daemon/conn.h"
@@ -29,6 +33,12 @@ enum conn_end {
     END_BACKEND_REFUSED, END_BACKEND_ERROR, END_CLIENT_ERROR, END_TLS_ERROR, END_SHUTDOWN,
     END_NOMEM, END_PROXY
 };
+
+/* armed events */
+#define A_CLIENT_RD 0x1u
+#define A_CLIENT_WR 0x2u
+#define A_BACKEND_RD 0x4u
+#define A_BACKEND_WR 0x8u
 
 /* flags */
 #define F_DEAD 0x0001u          /* ended: conn_settle frees it */
@@ -53,6 +63,9 @@ struct conn {
     uint16_t tls_version, cipher;   /* kept from the handshake: a fatal error later hides them */
     int end_errno;
     struct pending to_backend, to_client;
+    struct backend_plan plan;       /* the backends tried; plan.current is the one in use */
+    uint16_t header_len;            /* the PROXY header at the front of to_backend, while
+                                       connecting */
     uint64_t bytes_in, bytes_out;
     uint64_t started_ms, active_ms;
     /* The client: the socket's peer, or the source a trusted balancer's PROXY header named. */
@@ -112,6 +125,41 @@ static inline void conn_fail(struct conn *c, enum conn_end end, int err)
     c->end_errno = err;
 }
 
+/* (Re)arms c's one timer to fire in ms. */
+static inline void conn_timer_set(struct conn *c, uint64_t ms)
+{
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000u), .tv_usec = (suseconds_t)(ms % 1000u) * 1000};
+    event_add(&c->timer, &tv);
+}
+
+/* The backend c tries or uses; NULL before its first connect. */
+static inline const struct backend *conn_backend(const struct conn *c)
+{
+    return c->plan.started ? &c->listener->backends.backends[c->plan.current] : NULL;
+}
+
+/* --- conn.c: the backend socket's events, for conn_backend.c to assign ------------------- */
+
+void conn_on_backend_read(evutil_socket_t fd, short what, void *arg);
+void conn_on_backend_write(evutil_socket_t fd, short what, void *arg);
+
+/* --- conn_backend.c: connecting to the listener's backends -------------------------------- */
+
+enum conn_dial { CONN_DIAL_CONNECTED, CONN_DIAL_PENDING, CONN_DIAL_FAILED };
+
+/* Connects c to the next backend of its plan (backend_pool_next), and to the one after it when
+ * that connect fails at once, each failure counted and marked (conn_backend_failure). c is in
+ * PHASE_CONNECT with its connect timer set, connected already or under way; or, with no
+ * backend left, failed as the last one did (end and err stand for a failure before this call,
+ * for when no backend is left to try at all). */
+enum conn_dial conn_backend_dial(struct conn *c, enum conn_end end, int err);
+
+/* The connect to c's current backend failed (end, err) before any byte went through: that is
+ * counted and marked, its socket closed, and c goes on to the next backend of its plan with
+ * what was queued for the backend kept. Nothing is pumped (it runs inside the pumps): a connect
+ * done at once completes by its write event. 1 when c goes on, 0 when it failed. */
+int conn_backend_retry(struct conn *c, enum conn_end end, int err);
+
 /* --- conn_proxy.c: the balancer's PROXY header (accept_proxy) ----------------------------- */
 
 /* Refuses a source outside l's accept_proxy.trusted at accept, before any connection exists:
@@ -139,8 +187,13 @@ void conn_proxy_refusal_note(struct conn_env *env, const char *listener,
 /* 1 when c failed its handshake (not cut short by shutdown). */
 int conn_handshake_failed(const struct conn *c);
 
-/* Counts c's end in env's counters; a failed backend connect is also logged, rate-limited. */
+/* Counts c's end in env's counters. */
 void conn_count_end(struct conn *c);
+
+/* The connect to c's current backend failed (end: END_BACKEND_REFUSED or END_TIMEOUT_CONNECT,
+ * err its errno): counted, logged (rate-limited per listener), and when mark_down (the
+ * backend's fault, not ours) the backend is marked down for its listener's backend_retry. */
+void conn_backend_failure(struct conn *c, enum conn_end end, int err, int mark_down);
 
 /* Counts and logs (rate-limited) c's failed handshake, and writes "reason=R FACTS" into
  * described (cap bytes, FAILURE_FACTS_MAX + 64 is enough) for the access line. */

@@ -79,6 +79,7 @@ void conn_access_log(const struct conn *c, const char *failure)
         .ocsp = ocsp_stapling_word(c->tls),
         .resumed = (c->phase == PHASE_CONNECT || c->phase == PHASE_RELAY) &&
                    unitls_buffer_session_resumed(c->tls),
+        .backend = conn_backend(c) ? conn_backend(c)->config.address.text : NULL,
     };
     log_access(&r);
 }
@@ -144,8 +145,8 @@ void conn_failure_report(struct conn *c, char *described, size_t cap)
 
 /* One line per listener per RUNTIME_BACKEND_LOG_MS, saying how many failed meanwhile: a
  * dead backend under load must not flood the log (each connection's access line and the
- * backend_failures counter still count every one). */
-static void backend_failure_log(struct conn *c)
+ * backend_failures counters still count every one). */
+static void backend_failure_log(struct conn *c, enum conn_end end, int err)
 {
     uint64_t unlogged = 0;
     if (!runtime_listener_backend_log_due(c->listener, conn_env_clock_ms(c->env), &unlogged))
@@ -154,10 +155,19 @@ static void backend_failure_log(struct conn *c)
     if (unlogged > 0)
         snprintf(more, sizeof more, " (and %" PRIu64 " more failures since the last such line)",
                  unlogged);
-    log_warn("listener %s: backend %s: %s%s", c->listener->name, c->listener->backend.text,
-             c->end == END_TIMEOUT_CONNECT ? "connect timed out"
-                                           : strerror_r(c->end_errno, errbuf, sizeof errbuf),
+    log_warn("listener %s: backend %s: %s%s", c->listener->name,
+             conn_backend(c)->config.address.text,
+             end == END_TIMEOUT_CONNECT ? "connect timed out"
+                                        : strerror_r(err, errbuf, sizeof errbuf),
              more);
+}
+
+void conn_backend_failure(struct conn *c, enum conn_end end, int err, int mark_down)
+{
+    counter_add(&c->env->counters.backend_failures, 1);
+    if (mark_down)
+        backend_pool_failed(&c->listener->backends, c->plan.current, conn_env_clock_ms(c->env));
+    backend_failure_log(c, end, err);
 }
 
 void conn_count_end(struct conn *c)
@@ -166,8 +176,4 @@ void conn_count_end(struct conn *c)
     counter_add(&k->closed, 1);
     if (conn_handshake_failed(c))
         counter_add(&k->handshake_failures, 1);
-    if (c->end == END_BACKEND_REFUSED || c->end == END_TIMEOUT_CONNECT) {
-        counter_add(&k->backend_failures, 1);
-        backend_failure_log(c);
-    }
 }

@@ -130,13 +130,13 @@ void log_access(const struct log_access_record *r)
     char buf[LOG_LINE_MAX];
     int len = snprintf(buf, sizeof buf,
                        "%saccess listener=%s client=%s sni=%s alpn=%s version=%s cipher=%s "
-                       "ocsp=%s in=%" PRIu64 " out=%" PRIu64 " ms=%" PRIu64
+                       "ocsp=%s backend=%s in=%" PRIu64 " out=%" PRIu64 " ms=%" PRIu64
                        " end=\"%s%s%s\"%s%s%s%s%s%s%s",
                        log_prefix(LOG_PRIO_INFO), r->listener ? r->listener : "-", client,
                        sanitize(r->sni, SIZE_MAX, sni, sizeof sni),
                        sanitize(r->alpn, r->alpn_len, alpn, sizeof alpn),
                        r->tls_version ? r->tls_version : "-", r->cipher ? r->cipher : "-",
-                       r->ocsp ? r->ocsp : "-",
+                       r->ocsp ? r->ocsp : "-", r->backend ? r->backend : "-",
                        r->bytes_in, r->bytes_out, r->duration_ms, r->end ? r->end : "-",
                        r->detail ? ": " : "",
                        r->detail ? sanitize_reason(r->detail, detail, sizeof detail) : "",

@@ -60,6 +60,8 @@ struct log_access_record {
     size_t alpn_len;
     const char *tls_version;
     const char *cipher;
+    const char *backend;   /* the backend's address as configured (the last one tried), or
+                              NULL when none was (a failed handshake) */
     uint64_t bytes_in;     /* plaintext from the client to the backend */
     uint64_t bytes_out;    /* plaintext from the backend to the client */
     uint64_t duration_ms;
@@ -75,7 +77,8 @@ struct log_access_record {
 
 /* Writes the access line (priority info) for r:
  * access listener=NAME client=ADDR sni=NAME alpn=PROTO version=V cipher=IANA ocsp=STAPLE
- * in=N out=N ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION][ via=BALANCER][ resumed=yes] */
+ * backend=ADDR in=N out=N ms=N end="END[: DETAIL]"[ FAILURE][ legacy=VERSION][ via=BALANCER]
+ * [ resumed=yes] */
 void log_access(const struct log_access_record *r);
 
 #endif

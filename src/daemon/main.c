@@ -4,8 +4,9 @@
  * Start-up: load and check the whole file, building every TLS configuration (files read with
  * the privileges we started with) -> take systemd's sockets -> bind listeners and build the
  * contexts (the first generation) -> drop privileges -> start workers -> READY=1.
- * SIGHUP reloads (see daemon_reload); SIGTERM/SIGINT stop accepting at once, give open
- * connections DRAIN_TIMEOUT_MS to finish, close the rest and exit 0. */
+ * SIGHUP reloads (see daemon_reload); SIGTERM/SIGINT turn /health to 503, keep accepting for
+ * drain.health_grace (none by default, or without stats.listen), then stop accepting, give
+ * open connections DRAIN_TIMEOUT_MS to finish, close the rest and exit 0. */
 #include "config.h"
 
 #include <getopt.h>
@@ -52,6 +53,9 @@ struct daemon {
     struct ocsp_monitor *ocsp;         /* OCSP state per certificate, refreshes */
     struct activation_set act;         /* systemd's sockets, kept for reloads that add one */
     struct event *sighup, *sigterm, *sigint, *watchdog, *status, *heap_trim_ev;
+    struct event *grace;               /* the health grace after SIGTERM; NULL before */
+    unsigned health_grace_ms;          /* drain.health_grace, as of the last (re)load */
+    int draining;                      /* SIGTERM or SIGINT came: /health answers 503 */
     struct heap_trim trim;
     unsigned workers;                  /* fixed at start: a reload cannot change it */
     char *user;                        /* likewise */
@@ -218,6 +222,7 @@ static void reload_apply(struct daemon *d, const struct settings *s, struct gene
     listeners_log(g, d->gen, "reload: ");
     insecure_listeners_warn(g, "reload: ");
     log_set_level((int)s->log_level);
+    d->health_grace_ms = s->health_grace_ms;
     worker_pool_switch(d->pool, g);
     runtime_unref(d->gen);
     d->gen = g;
@@ -258,18 +263,61 @@ static void daemon_reload(struct daemon *d)
     sdnotify_ready(text);
 }
 
+/* Not during the health grace: the daemon is stopping, and systemd would read the reload's
+ * READY=1 as the end of its STOPPING=1. */
 static void on_sighup(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    daemon_reload(arg);
+    struct daemon *d = arg;
+    if (d->draining)
+        log_notice("SIGHUP: not reloading, the daemon is stopping");
+    else
+        daemon_reload(d);
 }
 
+static void on_grace_end(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct daemon *d = arg;
+    log_notice("health grace over: stopping");
+    event_base_loopbreak(d->base);
+}
+
+/* Starts the health grace: 0, or -1 when its timer cannot be made (then no grace). */
+static int grace_start(struct daemon *d)
+{
+    struct timeval tv = {.tv_sec = (time_t)(d->health_grace_ms / 1000u),
+                         .tv_usec = (suseconds_t)(d->health_grace_ms % 1000u) * 1000};
+    d->grace = evtimer_new(d->base, on_grace_end, d);
+    return d->grace && evtimer_add(d->grace, &tv) == 0 ? 0 : -1;
+}
+
+/* /health turns 503 at once, and the listeners go on accepting and serving for the health
+ * grace, so that a balancer sees the 503 and sends new clients elsewhere before any is
+ * refused; then the loop ends and daemon_stop drains. Without stats.listen no balancer can
+ * see /health, so there is no grace. A second signal cuts the grace short. */
 static void on_terminate(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
     struct daemon *d = arg;
-    log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    int again = d->draining;
+    d->draining = 1;
+    if (again) {
+        log_notice("%s again: stopping now", name);
+    } else if (d->health_grace_ms > 0 && d->stats) {
+        sdnotify_stopping();
+        if (grace_start(d) == 0) {
+            log_notice("%s: /health answers 503; accepting for %u ms more (drain.health_grace), "
+                       "then stopping", name, d->health_grace_ms);
+            return;
+        }
+        log_error("%s: cannot time the health grace: stopping now", name);
+    } else {
+        log_notice("%s: stopping", name);
+    }
     event_base_loopbreak(d->base);
 }
 
@@ -363,7 +411,8 @@ static int daemon_run_setup(struct daemon *d)
         log_error("ocsp: out of memory");
         return -1;
     }
-    struct stats_sources src = {d->pool, &d->gen, &d->reloads_ok, &d->reloads_failed, d->ocsp};
+    struct stats_sources src = {d->pool, &d->gen, &d->reloads_ok, &d->reloads_failed, d->ocsp,
+                                &d->draining};
     if (d->stats && stats_start(d->stats, d->base, &src) != 0) {
         log_error("stats: cannot start the /metrics server");
         return -1;
@@ -378,6 +427,10 @@ static int daemon_start(struct daemon *d)
         return -1;
     log_set_level((int)s.log_level);
     d->workers = s.workers ? s.workers : 1;
+    d->health_grace_ms = s.health_grace_ms;
+    if (s.health_grace_ms > 0 && !s.has_stats)
+        log_warn("drain.health_grace: no grace on SIGTERM without stats.listen, as there is no "
+                 "/health for a balancer to see");
     d->user = s.user ? strdup(s.user) : NULL;
     if (s.has_stats)
         snprintf(d->stats_listen, sizeof d->stats_listen, "%s", s.stats_listen.text);
@@ -441,6 +494,7 @@ static void daemon_stop(struct daemon *d)
     event_drop(&d->status);
     event_drop(&d->heap_trim_ev);
     event_drop(&d->watchdog);
+    event_drop(&d->grace);
     if (d->base)
         event_base_free(d->base);
     free(d->user);
@@ -461,7 +515,8 @@ static void usage(FILE *out)
             "  -V, --version       print the versions and the TLS implementations built,\n"
             "                      then exit\n"
             "  -h, --help          print this help and exit\n\n"
-            "Signals: SIGHUP reloads FILE; SIGTERM and SIGINT drain and exit.\n"
+            "Signals: SIGHUP reloads FILE; SIGTERM and SIGINT drain and exit (after\n"
+            "drain.health_grace, when set; a second signal skips it).\n"
             "See unitlsd(8) and unitlsd.yaml(5).\n",
             DEFAULT_CONFIG);
 }

@@ -31,6 +31,11 @@ const uint8_t *pending_data(const struct pending *p);
  * cannot be allocated or n would take it past PENDING_CAPACITY. */
 int pending_put(struct pending *p, const uint8_t *data, size_t n);
 
+/* Replaces the first drop kept bytes (all of them when drop is more) with the n bytes of data,
+ * ahead of the rest: a header made for one peer swapped for another's. 0, or -1 (nothing
+ * changed) when the store cannot be allocated or the result would exceed PENDING_CAPACITY. */
+int pending_replace_front(struct pending *p, size_t drop, const uint8_t *data, size_t n);
+
 /* Drops the first n kept bytes (all of them when n is more); frees the store once none are
  * left. */
 void pending_consume(struct pending *p, size_t n);

@@ -166,10 +166,9 @@ static struct runtime_listener *listener_new(const struct settings *s,
         runtime_listener_unref(l);
         return NULL;
     }
-    l->backend = ls->backend;
-    l->proxy_protocol = ls->proxy_protocol;
-    l->proxy_tlvs = ls->proxy_tlvs;
-    if (proxy_trusted_copy(l, ls) != 0) {
+    if (backend_pool_init(&l->backends, ls->backends, ls->n_backends, ls->balance,
+                          ls->backend_retry_ms, before ? &before->backends : NULL) != 0 ||
+        proxy_trusted_copy(l, ls) != 0) {
         snprintf(err, errlen, "listener %s: out of memory", ls->name);
         runtime_listener_unref(l);
         return NULL;
@@ -201,6 +200,7 @@ void runtime_listener_unref(struct runtime_listener *l)
         return;
     unitls_server_context_unref(l->ctx);
     gauge_unref(l->gauge);
+    backend_pool_fini(&l->backends);
     free(l->proxy_trusted.items);
     free(l->name);
     free(l);

@@ -18,7 +18,9 @@
  * is of the same implementation (an implementation can share state only with itself), built
  * from scratch otherwise. An address present before keeps its socket; new addresses are bound
  * or claimed from systemd's sockets, and systemd's sockets of addresses no longer listed go
- * back to the activation set (still open: see activation.h). */
+ * back to the activation set (still open: see activation.h). A listener's backends keep their
+ * passive health and counters (backend_pool.h) from the listener of the same name's backend
+ * with the same address. */
 #ifndef UNITLSD_RUNTIME_H
 #define UNITLSD_RUNTIME_H
 
@@ -28,6 +30,7 @@
 #include <unitls/unitls.h>
 
 #include "daemon/activation.h"
+#include "daemon/backend_pool.h"
 #include "daemon/endpoint.h"
 #include "daemon/listener.h"
 
@@ -51,9 +54,7 @@ struct runtime_listener {
     atomic_uint refs;
     char *name;
     unitls_server_context *ctx;
-    struct endpoint backend;
-    enum proxy_protocol proxy_protocol;
-    unsigned proxy_tlvs; /* PROXY_TLV_* the v2 header to the backend carries */
+    struct backend_pool backends;   /* at least one */
     /* accept_proxy: versions a connection from a proxy_trusted source must start with (mask
      * of 1 << PROXY_PROTOCOL_V1/V2); 0 when the listener takes no PROXY header. */
     unsigned accept_proxy;

@@ -1,5 +1,5 @@
 /* settings: the schema of unitlsd.yaml's top level (the implementation, workers, user,
- * run_as_root, log, stats, listeners) as key tables and the parsers of their values, into
+ * run_as_root, log, stats, listeners, drain) as key tables and the parsers of their values, into
  * struct settings; then loading, checking and freeing. Key tables drive the mappings: a key
  * outside the table is an error listing the allowed ones. The keys of each listener entry
  * are settings_listener.c's; reading YAML values and reporting errors at their line and
@@ -20,6 +20,8 @@
 #include "daemon/settings_yaml.h"
 
 #define WORKERS_MAX 256u
+/* drain.health_grace: a balancer notices a 503 within a few checks; systemd waits TimeoutStopSec. */
+#define HEALTH_GRACE_MAX_MS (5u * 60u * 1000u)
 
 /* --- the top level ------------------------------------------------------------------------ */
 
@@ -111,6 +113,20 @@ static void top_stats(struct loader *ld, yaml_node_t *v, void *target)
     loader_mapping_walk(ld, v, "stats", stats_keys, N_KEYS(stats_keys), target);
 }
 
+/* 0 is allowed (the default): no grace, the drain starts at once. */
+static void drain_health_grace(struct loader *ld, yaml_node_t *v, void *target)
+{
+    loader_duration_max(ld, v, "drain.health_grace", HEALTH_GRACE_MAX_MS,
+                        &((struct settings *)target)->health_grace_ms);
+}
+
+static const struct key_spec drain_keys[] = {{"health_grace", drain_health_grace, 0}};
+
+static void top_drain(struct loader *ld, yaml_node_t *v, void *target)
+{
+    loader_mapping_walk(ld, v, "drain", drain_keys, N_KEYS(drain_keys), target);
+}
+
 static const struct key_spec top_keys[] = {
     {"implementation", top_implementation, 0},
     {"workers", top_workers, 0},
@@ -119,6 +135,7 @@ static const struct key_spec top_keys[] = {
     {"log", top_log, 0},
     {"stats", top_stats, 0},
     {"listeners", settings_listeners_value, 1},
+    {"drain", top_drain, 0},
 };
 
 /* Runs once every listener is known: key order in the file must not matter. */
@@ -289,6 +306,7 @@ static void listener_free(struct listener_settings *l)
     free(l->client_crl);
     free(l->implementation);
     free(l->proxy_trusted.items);
+    free(l->backends);
     unitls_server_config_unref(l->tls);
 }
 

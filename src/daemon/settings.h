@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unitls/unitls.h>
 
+#include "daemon/backend_pool.h"
 #include "daemon/endpoint.h"
 
 enum log_level { LOG_LEVEL_DEBUG = 7, LOG_LEVEL_INFO = 6, LOG_LEVEL_NOTICE = 5,
@@ -51,9 +52,13 @@ struct listener_settings {
     int trust_store_line, trust_store_column; /* where trust_store was given, for messages */
     char *client_crl;               /* CRL file path (PEM or DER, one or more CRLs), or NULL */
     int crl_line, crl_column;       /* where crl was given, for messages */
-    struct endpoint backend;
-    enum proxy_protocol proxy_protocol;
-    unsigned proxy_tlvs;            /* backend.tlvs: PROXY_TLV_* (proxy_header.h), v2 only */
+    /* `backends:`, or the one `backend:` as a list of one, in the order `balance` goes by */
+    struct backend_config *backends;
+    size_t n_backends;
+    enum balance balance;           /* default first */
+    unsigned backend_retry_ms;      /* how long a failed backend is skipped; default 10 s */
+    int backend_line, backend_column;   /* where `backend:` was given; 0 when it was not */
+    int backends_line, backends_column; /* where `backends:` was given; 0 when it was not */
     /* accept_proxy: the PROXY versions a trusted source must start with, as a mask of
      * 1 << PROXY_PROTOCOL_V1 and 1 << PROXY_PROTOCOL_V2; 0 without accept_proxy. */
     unsigned accept_proxy;
@@ -89,6 +94,9 @@ struct settings {
     int log_access;
     int has_stats;
     struct endpoint stats_listen;
+    /* drain.health_grace: after SIGTERM, how long /health answers 503 while the listeners still
+     * accept, before the drain; default 0 */
+    unsigned health_grace_ms;
     struct listener_settings *listeners;
     size_t n_listeners;
 };

@@ -1,7 +1,7 @@
 /* settings_listener: the schema of one entry of unitlsd.yaml's `listeners` list (its
  * certificates, addresses, protocols, versions, ciphers, groups, client_auth, backend,
- * timeouts and limits, OCSP stapling, the insecure block for legacy peers, accept_proxy, its
- * implementation) as key tables and the parsers of their values, into struct
+ * or backends with their balance and retry, timeouts and limits, OCSP stapling, the insecure
+ * block for legacy peers, accept_proxy, its implementation) as key tables and the parsers of their values, into struct
  * listener_settings; and the implementation key that the top level shares with the listeners.
  * settings_listener.h states the contract; settings.c reads the rest of the file. */
 #include "daemon/settings_listener.h"
@@ -416,9 +416,11 @@ static void listener_client_auth(struct loader *ld, yaml_node_t *v, void *target
                          "client certificate is checked");
 }
 
+/* --- a listener's backends: `backend:` (one) or `backends:` (a list), balance, retry ----- */
+
 static void backend_address(struct loader *ld, yaml_node_t *v, void *target)
 {
-    loader_endpoint(ld, v, "backend.address", &((struct listener_settings *)target)->backend);
+    loader_endpoint(ld, v, "backend.address", &((struct backend_config *)target)->address);
 }
 
 static void backend_proxy_protocol(struct loader *ld, yaml_node_t *v, void *target)
@@ -428,7 +430,7 @@ static void backend_proxy_protocol(struct loader *ld, yaml_node_t *v, void *targ
                                                 PROXY_PROTOCOL_V2};
     int i = loader_keyword(ld, v, "backend.proxy_protocol", names);
     if (i >= 0)
-        ((struct listener_settings *)target)->proxy_protocol = kinds[i];
+        ((struct backend_config *)target)->proxy_protocol = kinds[i];
 }
 
 static void backend_tlvs(struct loader *ld, yaml_node_t *v, void *target)
@@ -445,20 +447,104 @@ static void backend_tlvs(struct loader *ld, yaml_node_t *v, void *target)
                         names[k]);
         mask |= k >= 0 ? bits[k] : 0;
     }
-    ((struct listener_settings *)target)->proxy_tlvs = mask;
+    ((struct backend_config *)target)->proxy_tlvs = mask;
 }
 
+/* The keys of a backend block: `backend:`, and each entry of `backends:`. */
 static const struct key_spec backend_keys[] = {{"address", backend_address, 1},
                                                {"proxy_protocol", backend_proxy_protocol, 0},
                                                {"tlvs", backend_tlvs, 0}};
 
+/* One backend block into *b, as `backend:` or an entry of `backends:` (what). */
+static void backend_block(struct loader *ld, yaml_node_t *v, const char *what,
+                          struct backend_config *b)
+{
+    long seen = loader_mapping_walk(ld, v, what, backend_keys, N_KEYS(backend_keys), b);
+    if (seen >= 0 && (seen & 4l) && b->proxy_protocol != PROXY_PROTOCOL_V2)
+        loader_fail(ld, v, "backend.tlvs: TLVs are sent in a PROXY version 2 header; expected "
+                    "proxy_protocol: v2 beside them");
+}
+
+/* Both keys may be given (an error once the entry is read): the list stays the first one's. */
 static void listener_backend(struct loader *ld, yaml_node_t *v, void *target)
 {
     struct listener_settings *l = target;
-    long seen = loader_mapping_walk(ld, v, "backend", backend_keys, N_KEYS(backend_keys), l);
-    if (seen >= 0 && (seen & 4l) && l->proxy_protocol != PROXY_PROTOCOL_V2)
-        loader_fail(ld, v, "backend.tlvs: TLVs are sent in a PROXY version 2 header; expected "
-                    "proxy_protocol: v2 beside them");
+    struct backend_config one = {0};
+    l->backend_line = (int)v->start_mark.line + 1;
+    l->backend_column = (int)v->start_mark.column + 1;
+    backend_block(ld, v, "backend", &one);
+    if (!l->backends && (l->backends = loader_array_new(ld, v, 1, sizeof *l->backends))) {
+        l->backends[0] = one;
+        l->n_backends = 1;
+    }
+}
+
+/* 1 after reporting that an earlier entry of list (n entries) has the same address. */
+static int backend_listed(struct loader *ld, yaml_node_t *item, const struct backend_config *list,
+                          size_t n, const struct backend_config *b)
+{
+    for (size_t i = 0; i < n && b->address.addr_len > 0; i++) {
+        if (endpoint_equal(&list[i].address, &b->address)) {
+            loader_fail(ld, item, "backends: '%s' is listed twice (entry %zu and %zu); expected "
+                        "each backend once", b->address.text, i + 1, n + 1);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void listener_backends(struct loader *ld, yaml_node_t *v, void *target)
+{
+    struct listener_settings *l = target;
+    l->backends_line = (int)v->start_mark.line + 1;
+    l->backends_column = (int)v->start_mark.column + 1;
+    size_t n = loader_list_length(ld, v, "backends", "backend mappings {address: ADDRESS}");
+    struct backend_config *list;
+    if (n > BACKENDS_MAX) {
+        loader_fail(ld, v, "backends: %zu entries; expected at most %u", n, BACKENDS_MAX);
+        return;
+    }
+    if (n == 0 || !(list = loader_array_new(ld, v, n, sizeof *list)))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = loader_list_item(ld, v, i);
+        backend_block(ld, item, "backends entry", &list[i]);
+        backend_listed(ld, item, list, i, &list[i]);
+    }
+    if (l->backends) {
+        free(list);
+        return;
+    }
+    l->backends = list;
+    l->n_backends = n;
+}
+
+static void listener_balance(struct loader *ld, yaml_node_t *v, void *target)
+{
+    static const char *const names[] = {"first", "round_robin", NULL};
+    static const enum balance kinds[] = {BALANCE_FIRST, BALANCE_ROUND_ROBIN};
+    int i = loader_keyword(ld, v, "balance", names);
+    if (i >= 0)
+        ((struct listener_settings *)target)->balance = kinds[i];
+}
+
+static void listener_backend_retry(struct loader *ld, yaml_node_t *v, void *target)
+{
+    loader_duration(ld, v, "backend_retry",
+                    &((struct listener_settings *)target)->backend_retry_ms);
+}
+
+/* Runs once the listener's keys are read: exactly one of `backend` and `backends`. */
+static void listener_backends_check(struct loader *ld, yaml_node_t *node,
+                                    const struct listener_settings *l)
+{
+    yaml_mark_t at = {0, (size_t)(l->backends_line - 1), (size_t)(l->backends_column - 1)};
+    if (l->backend_line && l->backends_line)
+        loader_fail_mark(ld, at, "backends: backend is given too (line %d); expected either "
+                         "backend (one) or backends (a list)", l->backend_line);
+    else if (!l->backend_line && !l->backends_line)
+        loader_fail(ld, node, "listener: key 'backend' is missing; it is required (or "
+                    "'backends', a list of backends)");
 }
 
 /* --- a listener's accept_proxy: the PROXY header from a balancer -------------------------- */
@@ -607,7 +693,7 @@ static const struct key_spec listener_keys[] = {
     {"groups", listener_groups, 0},
     {"max_early_data", listener_max_early_data, 0},
     {"client_auth", listener_client_auth, 0},
-    {"backend", listener_backend, 1},
+    {"backend", listener_backend, 0},
     {"timeouts", listener_timeouts, 0},
     {"max_connections", listener_max_connections, 0},
     {"session_tickets", listener_session_tickets, 0},
@@ -616,6 +702,9 @@ static const struct key_spec listener_keys[] = {
     {"implementation", listener_implementation, 0},
     {"insecure", listener_insecure, 0},
     {"accept_proxy", listener_accept_proxy, 0},
+    {"backends", listener_backends, 0},
+    {"balance", listener_balance, 0},
+    {"backend_retry", listener_backend_retry, 0},
 };
 
 static void listener_defaults(struct listener_settings *l, const yaml_node_t *node)
@@ -625,6 +714,8 @@ static void listener_defaults(struct listener_settings *l, const yaml_node_t *no
     l->connect_timeout_ms = 5u * 1000u;
     l->max_connections = 10000;
     l->session_tickets = 1;
+    l->balance = BALANCE_FIRST;
+    l->backend_retry_ms = 10u * 1000u;
     l->line = (int)node->start_mark.line + 1;
     l->column = (int)node->start_mark.column + 1;
 }
@@ -646,6 +737,7 @@ void settings_listeners_value(struct loader *ld, yaml_node_t *v, void *target)
         listener_defaults(&s->listeners[i], item);
         loader_mapping_walk(ld, item, "listener", listener_keys, N_KEYS(listener_keys),
                             &s->listeners[i]);
+        listener_backends_check(ld, item, &s->listeners[i]);
         listener_insecure_check(ld, &s->listeners[i]);
         listener_ocsp_paths(ld, item, &s->listeners[i]);
         ld->clean[i] = ld->n_errors == before;

@@ -2,7 +2,9 @@
  * which reads the rest of the file. Each entry starts from the defaults (handshake 10 s, idle
  * 300 s, connect 5 s, 10,000 connections, one session ticket) and takes the keys of its table
  * in any order; the checks that span keys (insecure.min_version against tls_versions.min,
- * ocsp_refresh's default OCSP paths) run once the entry is read. Errors go to the loader as
+ * ocsp_refresh's default OCSP paths, exactly one of backend and backends) run once the entry
+ * is read. backend: is stored as a backends list of one; the defaults add balance first and
+ * backend_retry 10 s. Errors go to the loader as
  * settings_yaml.h says, at the line and column of the key or entry at fault. */
 #ifndef UNITLSD_SETTINGS_LISTENER_H
 #define UNITLSD_SETTINGS_LISTENER_H

@@ -152,6 +152,7 @@ void loader_bool(struct loader *ld, yaml_node_t *node, const char *what, int *ou
         *out = v;
 }
 
+/* 0 ("0s") is parsed; whether it is allowed is the caller's business. */
 static int duration_parse(const char *text, unsigned *ms)
 {
     static const struct { const char *unit; unsigned long ms; } units[] = {
@@ -163,7 +164,7 @@ static int duration_parse(const char *text, unsigned *ms)
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         if (strcmp(text + digits, units[i].unit) != 0)
             continue;
-        if (v == 0 || v > DURATION_MAX_MS / units[i].ms)
+        if (v > DURATION_MAX_MS / units[i].ms)
             return -1;
         *ms = (unsigned)(v * units[i].ms);
         return 0;
@@ -175,8 +176,25 @@ void loader_duration(struct loader *ld, yaml_node_t *node, const char *what, uns
 {
     static const char expected[] = "a duration from 1ms to 24h: a number and a unit, ms, s, m or h";
     const char *text = loader_scalar(ld, node, what, expected);
-    if (text && duration_parse(text, ms) != 0)
+    unsigned parsed = 0;
+    if (text && (duration_parse(text, &parsed) != 0 || parsed == 0))
         loader_fail(ld, node, "%s: '%s' is not valid; expected %s", what, text, expected);
+    else if (text)
+        *ms = parsed;
+}
+
+void loader_duration_max(struct loader *ld, yaml_node_t *node, const char *what, unsigned max_ms,
+                         unsigned *ms)
+{
+    char expected[160];
+    snprintf(expected, sizeof expected, "a duration from 0s to %us: a number and a unit, ms, s, "
+             "m or h", max_ms / 1000u);
+    const char *text = loader_scalar(ld, node, what, expected);
+    unsigned parsed = 0;
+    if (text && (duration_parse(text, &parsed) != 0 || parsed > max_ms))
+        loader_fail(ld, node, "%s: '%s' is not valid; expected %s", what, text, expected);
+    else if (text)
+        *ms = parsed;
 }
 
 /* --- environment variables and paths ---------------------------------------------------- */
@@ -290,7 +308,7 @@ static void keys_list(const struct key_spec *keys, size_t n, char *buf, size_t c
 static size_t key_find(struct loader *ld, yaml_node_t *key, const char *what,
                        const struct key_spec *keys, size_t n_keys)
 {
-    char allowed[256];
+    char allowed[512];
     keys_list(keys, n_keys, allowed, sizeof allowed);
     const char *text = loader_scalar(ld, key, what, "a key");
     for (size_t i = 0; text && i < n_keys; i++)
@@ -307,7 +325,7 @@ long loader_mapping_walk(struct loader *ld, yaml_node_t *node, const char *what,
                          const struct key_spec *keys, size_t n_keys, void *target)
 {
     if (node->type != YAML_MAPPING_NODE) {
-        char allowed[256];
+        char allowed[512];
         keys_list(keys, n_keys, allowed, sizeof allowed);
         loader_fail(ld, node, "%s: found %s; expected a mapping with keys %s", what,
                     node_kind(node),

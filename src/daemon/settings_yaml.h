@@ -82,6 +82,9 @@ void loader_bool(struct loader *ld, yaml_node_t *node, const char *what, int *ou
 /* A duration from 1ms to 24h ("250ms", "10s", "5m", "1h") into *ms; left alone after
  * reporting. */
 void loader_duration(struct loader *ld, yaml_node_t *node, const char *what, unsigned *ms);
+/* A duration from 0 to max_ms (whole seconds) into *ms; left alone after reporting. */
+void loader_duration_max(struct loader *ld, yaml_node_t *node, const char *what, unsigned max_ms,
+                         unsigned *ms);
 /* A file path with each ${VAR} replaced from the environment (unset is an error), resolved
  * against the directory of the file when relative; NULL after reporting. */
 char *loader_path(struct loader *ld, yaml_node_t *node, const char *what);

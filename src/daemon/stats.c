@@ -1,10 +1,11 @@
-/* stats: /metrics over libevent's evhttp on the main thread; see stats.h. */
+/* stats: /metrics and /health over libevent's evhttp on the main thread; see stats.h. */
 #include "daemon/stats.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -41,6 +42,26 @@ static void metric(struct evbuffer *out, const char *name, const char *type, con
 {
     evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n", name, help, name,
                         type, name, value);
+}
+
+/* A label value in the text format: backslash, quote and newline escaped (a certificate's
+ * path may hold any of them). */
+static const char *label_escape(const char *text, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (; *text && n + 3 < cap; text++) {
+        if (*text == '\\' || *text == '"' || *text == '\n')
+            buf[n++] = '\\';
+        buf[n++] = *text == '\n' ? 'n' : *text;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static void metric_family(struct evbuffer *out, const char *name, const char *type,
+                        const char *help)
+{
+    evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* The total (no labels, as before), then one series per listener of the current generation and
@@ -88,6 +109,55 @@ static void metrics_proxy_rejected(struct evbuffer *out, const struct stats_sour
     }
 }
 
+/* The wall clock in ms, as the workers' marks use it (conn_env_clock_ms). */
+static uint64_t wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+}
+
+enum backend_series { SERIES_CONNECTS, SERIES_FAILURES, SERIES_UP };
+
+/* One series per backend of each listener of the current generation. The counters of a
+ * backend carry over reloads that keep its listener's name and its address. */
+static void backend_series(struct evbuffer *out, const struct generation *g, const char *name,
+                           enum backend_series what, uint64_t now)
+{
+    char addr[300];
+    for (size_t i = 0; g && i < g->n_listeners; i++) {
+        const struct backend_pool *pool = &g->listeners[i]->backends;
+        for (size_t k = 0; k < pool->n; k++) {
+            const struct backend_health *h = pool->backends[k].health;
+            uint64_t v = what == SERIES_CONNECTS   ? atomic_load(&h->connects)
+                         : what == SERIES_FAILURES ? atomic_load(&h->failures)
+                                                   : !backend_pool_is_down(pool, k, now);
+            evbuffer_add_printf(out, "%s{listener=\"%s\",backend=\"%s\"} %" PRIu64 "\n", name,
+                                g->listeners[i]->name,
+                                label_escape(pool->backends[k].config.address.text, addr,
+                                             sizeof addr), v);
+        }
+    }
+}
+
+/* The failures in all (no labels, as before), then per listener and backend, with the
+ * connects and whether passive health has the backend up. */
+static void metrics_backends(struct evbuffer *out, const struct stats_sources *src,
+                             uint64_t failures)
+{
+    const struct generation *g = *src->gen;
+    uint64_t now = wall_ms();
+    metric_family(out, "unitlsd_backend_connections_total", "counter", "Backend connects "
+                  "started, by listener and backend (failed ones included).");
+    backend_series(out, g, "unitlsd_backend_connections_total", SERIES_CONNECTS, now);
+    metric(out, "unitlsd_backend_failures_total", "counter", "Backend connects refused or "
+           "timed out: in all (no labels), and by listener and backend.", failures);
+    backend_series(out, g, "unitlsd_backend_failures_total", SERIES_FAILURES, now);
+    metric_family(out, "unitlsd_backend_up", "gauge", "1 unless the backend's last connect "
+                  "failed less than its listener's backend_retry ago (passive health).");
+    backend_series(out, g, "unitlsd_backend_up", SERIES_UP, now);
+}
+
 static void metrics_totals(struct evbuffer *out, const struct stats_sources *src)
 {
     struct worker_totals t;
@@ -103,8 +173,7 @@ static void metrics_totals(struct evbuffer *out, const struct stats_sources *src
            "Completed TLS handshakes that resumed a session.", t.resumed);
     metrics_handshake_failures(out, src, t.handshake_failures);
     metrics_proxy_rejected(out, src);
-    metric(out, "unitlsd_backend_failures_total", "counter",
-           "Backend connects refused or timed out.", t.backend_failures);
+    metrics_backends(out, src, t.backend_failures);
     metric(out, "unitlsd_client_bytes_received_total", "counter",
            "Plaintext bytes from clients to backends.", t.bytes_in);
     metric(out, "unitlsd_client_bytes_sent_total", "counter",
@@ -134,26 +203,6 @@ static void metrics_runtime(struct evbuffer *out, const struct stats_sources *sr
                             g->listeners[i]->name,
                             atomic_load_explicit(&g->listeners[i]->gauge->open,
                                                  memory_order_relaxed));
-}
-
-/* A label value in the text format: backslash, quote and newline escaped (a certificate's
- * path may hold any of them). */
-static const char *label_escape(const char *text, char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (; *text && n + 3 < cap; text++) {
-        if (*text == '\\' || *text == '"' || *text == '\n')
-            buf[n++] = '\\';
-        buf[n++] = *text == '\n' ? 'n' : *text;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-static void metric_family(struct evbuffer *out, const char *name, const char *type,
-                        const char *help)
-{
-    evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static void ocsp_series(struct evbuffer *out, const char *name, const struct ocsp_entry_view *v,
@@ -230,17 +279,67 @@ static void metrics_expiry(struct evbuffer *out, struct cert_expiry *t, const st
     }
 }
 
+/* 1 for GET and HEAD; else answers 405 and returns 0. */
+static int method_allowed(struct evhttp_request *req)
+{
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
+        return 1;
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+    evhttp_send_error(req, 405, "Method Not Allowed");
+    return 0;
+}
+
+/* /health's status and body (see stats.h): why not 200, or "ok". */
+static int health_report(const struct stats_sources *src, struct evbuffer *out)
+{
+    if (*src->draining) {
+        evbuffer_add_printf(out, "draining: unitlsd is stopping (SIGTERM)\n");
+        return 503;
+    }
+    const struct generation *g = *src->gen;
+    uint64_t now = wall_ms();
+    size_t n_down = 0;
+    for (size_t i = 0; g && i < g->n_listeners; i++) {
+        const struct runtime_listener *l = g->listeners[i];
+        if (!backend_pool_all_down(&l->backends, now))
+            continue;
+        evbuffer_add_printf(out, "listener %s: no reachable backend (%s marked down: its "
+                            "connects failed)\n", l->name,
+                            l->backends.n == 1 ? "its one backend is" : "every backend is");
+        n_down++;
+    }
+    if (n_down > 0)
+        return 503;
+    evbuffer_add_printf(out, "ok: %zu listeners serving\n", g ? g->n_listeners : 0);
+    return 200;
+}
+
+static void on_health(struct evhttp_request *req, void *arg)
+{
+    struct stats_server *st = arg;
+    struct evbuffer *out;
+    if (!method_allowed(req))
+        return;
+    if (!(out = evbuffer_new())) {
+        evhttp_send_error(req, 500, "Out of memory");
+        return;
+    }
+    int code = health_report(&st->src, out);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; charset=utf-8");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+    evhttp_send_reply(req, code, code == 200 ? "OK" : "Service Unavailable", out);
+    evbuffer_free(out);
+}
+
 static void on_metrics(struct evhttp_request *req, void *arg)
 {
     struct stats_server *st = arg;
-    enum evhttp_cmd_type method = evhttp_request_get_command(req);
-    if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-        evhttp_send_error(req, 405, "Method Not Allowed");
+    struct evbuffer *out;
+    if (!method_allowed(req))
         return;
-    }
-    struct evbuffer *out = evbuffer_new();
-    if (!out) {
+    if (!(out = evbuffer_new())) {
         evhttp_send_error(req, 500, "Out of memory");
         return;
     }
@@ -261,13 +360,14 @@ int stats_start(struct stats_server *st, struct event_base *base,
     st->http = evhttp_new(base);
     if (!st->http)
         return -1;
-    /* Every method evhttp knows reaches on_metrics, which answers 405 to all but GET and
+    /* Every method evhttp knows reaches on_metrics and on_health, which answer 405 to all but GET and
      * HEAD (evhttp's own filter would answer 501 for a known method). */
     evhttp_set_allowed_methods(st->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
                                              EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                              EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
     evhttp_set_timeout(st->http, 10);
-    if (evhttp_set_cb(st->http, "/metrics", on_metrics, st) != 0)
+    if (evhttp_set_cb(st->http, "/metrics", on_metrics, st) != 0 ||
+        evhttp_set_cb(st->http, "/health", on_health, st) != 0)
         return -1;
     /* evhttp closes the fd it accepts on when freed; the listen_socket keeps its own. */
     int fd = fcntl(st->sock->fd, F_DUPFD_CLOEXEC, 0);

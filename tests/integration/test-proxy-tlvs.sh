@@ -22,10 +22,12 @@ PT=$1 PO=$2 PH=$3 PHB=$4
     echo "      tlvs: [alpn, authority, ssl]"
     echo "    protocols: [h2, http/1.1]"
     echo "    client_auth: { mode: optional, trust_store: $CERTS/client-ca.pem }"
-    # authority: one TLV only
-    listener_yaml authority "\"127.0.0.1:$PO\"" "127.0.0.1:$ECHO_PORT"
-    echo "      proxy_protocol: v2"
-    echo "      tlvs: [authority]"
+    # authority: one TLV only, given in an entry of a backends list
+    echo "  - name: authority"
+    echo "    listen: [\"127.0.0.1:$PO\"]"
+    echo "    certificates: [{cert: $CERTS/localhost.pem, key: $CERTS/localhost.key}]"
+    echo "    backends:"
+    echo "      - { address: \"127.0.0.1:$ECHO_PORT\", proxy_protocol: v2, tlvs: [authority] }"
     # haproxy: HAProxy reads the header unitlsd sends
     listener_yaml haproxy "\"127.0.0.1:$PH\"" "127.0.0.1:$PHB"
     echo "      proxy_protocol: v2"
@@ -128,7 +130,7 @@ check_grep "resumed: the session's certificate, not sent again (CERT_SESS alone)
 check_grep "resumed: still verified, still its CN" "^ssl_cn=client\$" "$T/resumed.out"
 
 tlvs "$PO" localhost h2 - >"$T/authority.out"
-check_grep "tlvs: [authority] sends the name" "^authority=localhost\$" "$T/authority.out"
+check_grep "tlvs: [authority] in a backends entry sends the name" "^authority=localhost\$" "$T/authority.out"
 check_no_grep "and nothing else" "^alpn=\|^ssl_" "$T/authority.out"
 
 # HAProxy takes the header on an accept-proxy bind and answers with what it read.

@@ -62,7 +62,7 @@ static void count_close(void *arg)
 
 /* --- the backend: a loopback listener and the one connection it accepts ----------------------- */
 
-struct backend {
+struct test_backend {
     int listen_fd;
     struct endpoint ep;
     int fd;                 /* the accepted connection, -1 before */
@@ -75,7 +75,7 @@ struct backend {
     int mismatch;
 };
 
-static struct backend backend;
+static struct test_backend backend;
 
 static void endpoint_of_fd(int fd, struct endpoint *ep)
 {
@@ -460,7 +460,8 @@ static struct runtime_listener *listener_new(unsigned handshake_ms, unsigned idl
     atomic_init(&l->refs, 1);
     l->name = strdup("test");
     l->ctx = unitls_server_context_ref(sctx);
-    l->backend = backend.ep;
+    struct backend_config cfg = {.address = backend.ep};
+    ck_assert_int_eq(backend_pool_init(&l->backends, &cfg, 1, BALANCE_FIRST, 10000, NULL), 0);
     l->handshake_timeout_ms = handshake_ms;
     l->idle_timeout_ms = idle_ms;
     l->connect_timeout_ms = 5000;
@@ -638,7 +639,7 @@ END_TEST
 START_TEST(backend_refused_ends_the_connection)
 {
     struct runtime_listener *l = listener_new(5000, 5000, 4);
-    int reserved = refusing_endpoint(&l->backend);
+    int reserved = refusing_endpoint(&l->backends.backends[0].config.address);
     struct client *cl = client_open(l, 1);
     RUN_UNTIL(env.n_open == 0);
     ck_assert_uint_eq(counter(&env.counters.handshakes), 1);
@@ -655,7 +656,8 @@ START_TEST(backend_refused_ends_the_connection)
     assert_line_has(line, "end=\"backend refused");
     /* and one warning naming the backend */
     char want[160];
-    snprintf(want, sizeof want, "listener test: backend %s: ", l->backend.text);
+    snprintf(want, sizeof want, "listener test: backend %s: ",
+             l->backends.backends[0].config.address.text);
     ck_assert_uint_eq(occurrences(log_read(), want), 1);
     close(reserved);
     runtime_listener_unref(l);
@@ -743,7 +745,7 @@ END_TEST
 START_TEST(proxy_header_goes_first)
 {
     struct runtime_listener *l = listener_new(5000, 5000, 4);
-    l->proxy_protocol = PROXY_PROTOCOL_V1;
+    l->backends.backends[0].config.proxy_protocol = PROXY_PROTOCOL_V1;
     backend.expect_header = 1;
     struct client *cl = client_open(l, 1);
     cl->out_total = 300;
@@ -752,6 +754,39 @@ START_TEST(proxy_header_goes_first)
     ck_assert_msg(strncmp(backend.header, "PROXY ", 6) == 0, "%s", backend.header);
     ck_assert_uint_eq(counter(&env.counters.bytes_in), 300); /* the header is not the client's */
     conn_close_all(&env);
+    runtime_listener_unref(l);
+}
+END_TEST
+
+/* Two backends, the first refusing: the connection goes on to the second, which hears its own
+ * PROXY header (v1, not the first one's v2) and then every client byte; the refusal is counted
+ * and marks the first down; the access line names the backend used. */
+START_TEST(refused_backend_fails_over_to_the_next)
+{
+    struct runtime_listener *l = listener_new(5000, 5000, 4);
+    struct backend_config cfgs[2] = {{.proxy_protocol = PROXY_PROTOCOL_V2},
+                                     {.address = backend.ep, .proxy_protocol = PROXY_PROTOCOL_V1}};
+    int reserved = refusing_endpoint(&cfgs[0].address);
+    backend_pool_fini(&l->backends);
+    ck_assert_int_eq(backend_pool_init(&l->backends, cfgs, 2, BALANCE_FIRST, 10000, NULL), 0);
+    backend.expect_header = 1;
+    struct client *cl = client_open(l, 1);
+    cl->out_total = 300;
+    RUN_UNTIL(backend.in_off == 300);
+    ck_assert_int_eq(backend.mismatch, 0);
+    ck_assert_msg(strncmp(backend.header, "PROXY ", 6) == 0, "%s", backend.header);
+    ck_assert_uint_eq(counter(&env.counters.backend_failures), 1);
+    ck_assert_uint_eq(atomic_load(&l->backends.backends[0].health->connects), 1);
+    ck_assert_uint_eq(atomic_load(&l->backends.backends[0].health->failures), 1);
+    ck_assert_uint_eq(atomic_load(&l->backends.backends[1].health->connects), 1);
+    ck_assert_int_eq(backend_pool_is_down(&l->backends, 0, conn_env_clock_ms(&env)), 1);
+    ck_assert_int_eq(backend_pool_is_down(&l->backends, 1, conn_env_clock_ms(&env)), 0);
+    conn_close_all(&env);
+    char line[LOG_LINE_MAX], want[200];
+    access_line(0, line, sizeof line);
+    snprintf(want, sizeof want, " backend=%s ", backend.ep.text);
+    assert_line_has(line, want);
+    close(reserved);
     runtime_listener_unref(l);
 }
 END_TEST
@@ -772,6 +807,7 @@ int main(void)
     tcase_add_test(tc, handshake_timeout_closes);
     tcase_add_test(tc, early_close_is_a_failed_handshake);
     tcase_add_test(tc, backend_refused_ends_the_connection);
+    tcase_add_test(tc, refused_backend_fails_over_to_the_next);
     tcase_add_test(tc, idle_timeout_closes);
     tcase_add_test(tc, close_all_ends_every_connection);
     suite_add_tcase(s, tc);

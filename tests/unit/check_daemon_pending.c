@@ -100,6 +100,40 @@ START_TEST(consume_past_the_end_empties)
 }
 END_TEST
 
+static int holds(const struct pending *p, const char *text)
+{
+    return pending_len(p) == strlen(text) && memcmp(pending_data(p), text, strlen(text)) == 0;
+}
+
+/* A header swapped for another of any length, ahead of the bytes behind it; into an empty
+ * store; to nothing; and refused, with nothing changed, past the capacity. */
+START_TEST(front_is_replaced)
+{
+    struct pending p = {0};
+    ck_assert_int_eq(pending_replace_front(&p, 0, (const uint8_t *)"HDR1", 4), 0);
+    ck_assert(holds(&p, "HDR1"));
+    ck_assert_int_eq(pending_put(&p, (const uint8_t *)"client", 6), 0);
+    ck_assert_int_eq(pending_replace_front(&p, 4, (const uint8_t *)"H2", 2), 0);
+    ck_assert(holds(&p, "H2client"));
+    ck_assert_int_eq(pending_replace_front(&p, 2, (const uint8_t *)"LONGER-HEADER", 13), 0);
+    ck_assert(holds(&p, "LONGER-HEADERclient"));
+    ck_assert_int_eq(pending_replace_front(&p, 13, NULL, 0), 0);
+    ck_assert(holds(&p, "client"));
+    ck_assert_int_eq(pending_replace_front(&p, 100, NULL, 0), 0);
+    ck_assert_uint_eq(pending_len(&p), 0);
+    ck_assert_ptr_null(p.data);
+    pattern_fill();
+    ck_assert_int_eq(pending_put(&p, pattern, PENDING_CAPACITY - 2), 0);
+    ck_assert_int_eq(pending_replace_front(&p, 0, (const uint8_t *)"abc", 3), -1);
+    ck_assert_uint_eq(pending_len(&p), PENDING_CAPACITY - 2);
+    ck_assert_int_eq(pending_replace_front(&p, 0, (const uint8_t *)"ab", 2), 0);
+    ck_assert_uint_eq(pending_len(&p), PENDING_CAPACITY);
+    ck_assert_int_eq(memcmp(pending_data(&p), "ab", 2), 0);
+    ck_assert_int_eq(memcmp(pending_data(&p) + 2, pattern, PENDING_CAPACITY - 2), 0);
+    pending_free(&p);
+}
+END_TEST
+
 int main(void)
 {
     pattern_fill();
@@ -111,6 +145,7 @@ int main(void)
     tcase_add_test(tc, capacity_is_a_hard_bound);
     tcase_add_test(tc, room_freed_at_the_front_is_reused);
     tcase_add_test(tc, consume_past_the_end_empties);
+    tcase_add_test(tc, front_is_replaced);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -120,7 +120,11 @@ static struct listener_settings *listener_add(struct config *c, const char *name
         ck_assert_uint_lt(ls->n_listen, MAX_ADDRESSES);
         ls->listen[ls->n_listen++] = endpoint_of(f);
     }
-    ls->backend = endpoint_of("backend.sock");
+    ls->backends = calloc(1, sizeof *ls->backends);
+    ck_assert_ptr_nonnull(ls->backends);
+    ls->backends[0].address = endpoint_of("backend.sock");
+    ls->n_backends = 1;
+    ls->backend_retry_ms = 10000;
     ls->handshake_timeout_ms = 1000;
     ls->idle_timeout_ms = 2000;
     ls->connect_timeout_ms = 3000;
@@ -143,6 +147,7 @@ static void config_free(struct config *c)
     for (size_t i = 0; i < c->s.n_listeners; i++) {
         free(c->listeners[i].name);
         free(c->listeners[i].listen);
+        free(c->listeners[i].backends);
         unitls_server_config_unref(c->listeners[i].tls);
     }
     c->s.n_listeners = 0;
@@ -218,7 +223,7 @@ START_TEST(first_generation_copies_settings)
     a->connect_timeout_ms = 333;
     a->max_connections = 7;
     a->insecure_min_version = UNITLS_TLSv1_0;
-    a->proxy_protocol = PROXY_PROTOCOL_V2;
+    a->backends[0].proxy_protocol = PROXY_PROTOCOL_V2;
     listener_add(&c, "b", "cert-B", &fake_b, "b1.sock");
     struct runtime_build_report r;
     struct generation *g = build(&c, NULL, NULL, &r);
@@ -240,11 +245,14 @@ START_TEST(first_generation_copies_settings)
     ck_assert_int_eq(la->log_access, 1);
     ck_assert_str_eq(la->insecure, "TLS 1.0 and 1.1 at security level 0");
     ck_assert_str_eq(lb->insecure, "");
-    ck_assert_int_eq(la->proxy_protocol, PROXY_PROTOCOL_V2);
-    ck_assert_int_eq(lb->proxy_protocol, PROXY_PROTOCOL_NONE);
+    ck_assert_uint_eq(la->backends.n, 1);
+    ck_assert_uint_eq(la->backends.retry_ms, 10000);
+    ck_assert_int_eq(la->backends.backends[0].config.proxy_protocol, PROXY_PROTOCOL_V2);
+    ck_assert_int_eq(lb->backends.backends[0].config.proxy_protocol, PROXY_PROTOCOL_NONE);
     ck_assert_uint_eq(la->accept_proxy, 0);
     ck_assert_uint_eq(la->proxy_trusted.n, 0);
-    ck_assert_int_eq(endpoint_equal(&la->backend, &a->backend), 1);
+    ck_assert_int_eq(endpoint_equal(&la->backends.backends[0].config.address,
+                                    &a->backends[0].address), 1);
     ck_assert_ptr_eq(unitls_server_context_implementation(la->ctx), &fake_b);
     ck_assert_int_eq(unitls_server_config_equal(unitls_server_context_configuration(la->ctx),
                                                 a->tls), 1);

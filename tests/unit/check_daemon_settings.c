@@ -239,11 +239,11 @@ START_TEST(test_full_config_every_key)
     ck_assert_str_eq(l->client_trust_store, path);
     ck_assert_int_eq(l->trust_store_line, 23);
     ck_assert_int_eq(l->trust_store_column, 20);
-    ck_assert_int_eq(l->backend.addr.ss_family, AF_UNIX);
-    ck_assert_str_eq(((const struct sockaddr_un *)&l->backend.addr)->sun_path, "/run/app.sock");
-    ck_assert_uint_eq(l->backend.addr_len,
+    ck_assert_int_eq(l->backends[0].address.addr.ss_family, AF_UNIX);
+    ck_assert_str_eq(((const struct sockaddr_un *)&l->backends[0].address.addr)->sun_path, "/run/app.sock");
+    ck_assert_uint_eq(l->backends[0].address.addr_len,
                       offsetof(struct sockaddr_un, sun_path) + strlen("/run/app.sock") + 1);
-    ck_assert_int_eq(l->proxy_protocol, PROXY_PROTOCOL_V2);
+    ck_assert_int_eq(l->backends[0].proxy_protocol, PROXY_PROTOCOL_V2);
     ck_assert_uint_eq(l->handshake_timeout_ms, 250);
     ck_assert_uint_eq(l->idle_timeout_ms, 120000);
     ck_assert_uint_eq(l->connect_timeout_ms, 3600000);
@@ -260,9 +260,9 @@ START_TEST(test_full_config_every_key)
     ck_assert_str_eq(l->name, "other.listener_2");
     ck_assert_uint_eq(l->n_listen, 1); /* a single address needs no list */
     ck_assert_str_eq(l->listen[0].text, "[::]:9000");
-    ck_assert_int_eq(l->backend.addr.ss_family, AF_INET6);
-    ck_assert_uint_eq(port_of(&l->backend), 8081);
-    ck_assert_int_eq(l->proxy_protocol, PROXY_PROTOCOL_V1);
+    ck_assert_int_eq(l->backends[0].address.addr.ss_family, AF_INET6);
+    ck_assert_uint_eq(port_of(&l->backends[0].address), 8081);
+    ck_assert_int_eq(l->backends[0].proxy_protocol, PROXY_PROTOCOL_V1);
     ck_assert_ptr_null(l->implementation);
     ck_assert_ptr_eq(l->impl, unitls_implementation_find("openssl")); /* the top level's */
 }
@@ -287,13 +287,89 @@ START_TEST(test_defaults)
     ck_assert_uint_eq(l->session_tickets, 1);
     ck_assert_int_eq(l->client_auth, UNITLS_CLIENT_AUTH_NONE);
     ck_assert_ptr_null(l->client_trust_store);
-    ck_assert_int_eq(l->proxy_protocol, PROXY_PROTOCOL_NONE);
+    ck_assert_int_eq(l->backends[0].proxy_protocol, PROXY_PROTOCOL_NONE);
+    ck_assert_uint_eq(l->n_backends, 1);
+    ck_assert_int_eq(l->balance, BALANCE_FIRST);
+    ck_assert_uint_eq(l->backend_retry_ms, 10000);
+    ck_assert_uint_eq(s.health_grace_ms, 0);
     ck_assert_int_eq(l->min_version, UNITLS_TLS_VERSION_UNSET);
     ck_assert_int_eq(l->max_version, UNITLS_TLS_VERSION_UNSET);
     ck_assert_ptr_null(l->ciphers);
     ck_assert_uint_eq(l->n_protocols, 0);
     ck_assert_ptr_null(l->implementation);
     ck_assert_ptr_eq(l->impl, unitls_implementation_default());
+}
+END_TEST
+
+/* A listener without the backend block, for the backends tests: six lines long. */
+#define LISTENER_NO_BACKEND(name, addr)                                                       \
+    "  - name: " name "\n"                                                                    \
+    "    listen: [\"" addr "\"]\n"                                                           \
+    "    certificates:\n" CERT_LOCALHOST
+
+/* backends: every entry with the keys of a backend block, in order; balance and backend_retry;
+ * drain.health_grace, 0s included. */
+START_TEST(test_backends)
+{
+    assert_load_ok("drain: {health_grace: 7s}\n"
+                   "listeners:\n" LISTENER_NO_BACKEND("web", "127.0.0.1:8443")
+                   "    backends:\n"
+                   "      - {address: 127.0.0.1:8081}\n"
+                   "      - {address: \"[::1]:8082\", proxy_protocol: v2}\n"
+                   "      - address: unix:/run/app.sock\n"
+                   "    balance: round_robin\n"
+                   "    backend_retry: 2500ms\n");
+    const struct listener_settings *l = &s.listeners[0];
+    ck_assert_uint_eq(l->n_backends, 3);
+    ck_assert_uint_eq(port_of(&l->backends[0].address), 8081);
+    ck_assert_int_eq(l->backends[0].proxy_protocol, PROXY_PROTOCOL_NONE);
+    ck_assert_int_eq(l->backends[1].address.addr.ss_family, AF_INET6);
+    ck_assert_int_eq(l->backends[1].proxy_protocol, PROXY_PROTOCOL_V2);
+    ck_assert_int_eq(l->backends[2].address.addr.ss_family, AF_UNIX);
+    ck_assert_int_eq(l->balance, BALANCE_ROUND_ROBIN);
+    ck_assert_uint_eq(l->backend_retry_ms, 2500);
+    ck_assert_uint_eq(s.health_grace_ms, 7000);
+    settings_free(&s);
+    assert_load_ok("drain: {health_grace: 0s}\n"
+                   "listeners:\n" LISTENER("web", "127.0.0.1:8443") "    balance: first\n");
+    ck_assert_uint_eq(s.health_grace_ms, 0);
+    ck_assert_int_eq(s.listeners[0].balance, BALANCE_FIRST);
+}
+END_TEST
+
+/* backend and backends together, an empty list, neither, a bad balance or retry, an entry
+ * twice or with a bad key, a grace too long: each at its line and column. */
+START_TEST(test_backends_errors)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    backends: [{address: 127.0.0.1:8081}]\n"
+                      "    balance: random\n"
+                      "    backend_retry: 0s\n",
+                      3);
+    assert_error(0, 10, 14, "balance: unknown value 'random'; expected one of: first, "
+                            "round_robin");
+    assert_error(1, 11, 20, "backend_retry: '0s' is not valid");
+    assert_error(2, 9, 15, "backends: backend is given too (line 8); expected either backend "
+                           "(one) or backends (a list)");
+    settings_errors_free(&errs);
+    assert_load_fails("listeners:\n" LISTENER_NO_BACKEND("web", "127.0.0.1:8443")
+                      "    backends: []\n",
+                      1);
+    assert_error(0, 7, 15, "backends: the list is empty");
+    settings_errors_free(&errs);
+    assert_load_fails("listeners:\n" LISTENER_NO_BACKEND("web", "127.0.0.1:8443"), 1);
+    assert_error(0, 2, 5, "listener: key 'backend' is missing; it is required (or 'backends'");
+    settings_errors_free(&errs);
+    assert_load_fails("drain: {health_grace: 6m}\n"
+                      "listeners:\n" LISTENER_NO_BACKEND("web", "127.0.0.1:8443")
+                      "    backends:\n"
+                      "      - {address: 127.0.0.1:8081}\n"
+                      "      - {address: 127.0.0.1:8081, proxy: v1}\n",
+                      3);
+    assert_error(0, 1, 23, "drain.health_grace: '6m' is not valid; expected a duration from 0s "
+                           "to 300s");
+    assert_error(1, 10, 35, "backends entry: unknown key 'proxy'");
+    assert_error(2, 10, 9, "backends: '127.0.0.1:8081' is listed twice (entry 1 and 2)");
 }
 END_TEST
 
@@ -323,7 +399,7 @@ START_TEST(test_addresses_parse)
     ck_assert_str_eq(((const struct sockaddr_un *)&l->listen[2].addr)->sun_path,
                      "/run/unitlsd/a.sock");
     char text[64];
-    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l->backend.addr;
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l->backends[0].address.addr;
     ck_assert_ptr_nonnull(inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof text));
     ck_assert_str_eq(text, "2001:db8::1");
 }
@@ -1336,7 +1412,8 @@ START_TEST(test_check_file)
              "%s:9:5: listener: unknown key 'idle'; expected one of: name, listen, certificates, "
              "protocols, tls_versions, ciphers, groups, max_early_data, client_auth, backend, "
              "timeouts, max_connections, session_tickets, strict_sni, ocsp_refresh, "
-             "implementation, insecure, accept_proxy\n%s:13:9: listener "
+             "implementation, insecure, accept_proxy, backends, balance, backend_retry\n"
+             "%s:13:9: listener "
              "'api': "
              "private key file ",
              config_path, config_path);
@@ -1542,6 +1619,7 @@ static Suite *settings_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_full_config_every_key);
     tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_backends);
     tcase_add_test(tc, test_workers_auto_and_number);
     tcase_add_test(tc, test_addresses_parse);
     tcase_add_test(tc, test_durations_every_unit);
@@ -1574,6 +1652,7 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, test_tls_versions_refuse_legacy);
     tcase_add_test(tc, test_bad_protocols_and_ciphers);
     tcase_add_test(tc, test_bad_numbers);
+    tcase_add_test(tc, test_backends_errors);
     tcase_add_test(tc, test_strict_sni_bad_value);
     tcase_add_test(tc, test_groups);
     tcase_add_test(tc, test_groups_and_early_data_bad_values);
