@@ -2,8 +2,8 @@
  * resume each other's session tickets, so a client that lands on another machine behind a
  * balancer still resumes.
  *
- * A key set is text, one key per line, each the standard base64 (RFC 4648, '=' padding) of 80
- * bytes: a 16-byte key name, a 32-byte AES-256 key, a 32-byte HMAC-SHA256 key, in that order
+ * A key set is text, one key per line, each the standard base64 (RFC 4648, canonical, with
+ * its '=' padding) of 80 bytes: a 16-byte key name, a 32-byte AES-256 key, a 32-byte HMAC-SHA256 key, in that order
  * (HAProxy's tls-ticket-keys layout for 80-byte keys). At most UNITLS_TICKET_KEYS_MAX keys;
  * key names differ. The first key encrypts new tickets and every key decrypts, so keys are
  * rotated by putting a new first line in front of the others. A CR before the end of a line,

@@ -78,6 +78,14 @@ static int b64_check(const struct line *l, char *why, size_t cap)
                  UNITLS_TICKET_KEY_SIZE);
         return -1;
     }
+    /* RFC 4648's canonical form: the bits of the last character past the last byte are zero,
+     * so one key has one spelling and equal keys make equal files. */
+    size_t last = l->len - pad - 1;
+    if (pad > 0 && (b64_value(l->p[last]) & (pad == 1 ? 3 : 15)) != 0) {
+        snprintf(why, cap, "not base64 at column %zu (not its canonical form: bits set past "
+                 "the last byte)", l->column + last);
+        return -1;
+    }
     return 0;
 }
 

@@ -198,6 +198,10 @@ START_TEST(test_bad_base64_refused)
     snprintf(text, sizeof text, "%s\n", line);
     assert_refused(text, "line 1: 107 characters of base64, not a multiple of 4");
     key_line(5, line);
+    line[KEY_B64 - 2] = line[KEY_B64 - 2] == 'B' ? 'D' : 'B'; /* bits past byte 80 set */
+    snprintf(text, sizeof text, "%s\n", line);
+    assert_refused(text, "line 1: not base64 at column 107 (not its canonical form");
+    key_line(5, line);
     line[40] = ' '; /* a blank inside a key */
     snprintf(text, sizeof text, "%s\n", line);
     assert_refused(text, "line 1: not base64 at column 41");
