@@ -3,7 +3,8 @@
 reader, src/core/ticket_key_file.c) into OUTDIR, one file each: files an operator writes (one
 key, eight keys, a rotation with comments, blank lines and CRLF) and one of each refusal (a
 ninth key, a 48-byte key, a character outside base64, padding missing, padding inside, a
-repeated key name, comments only, bits set past the 80th byte). The keys are fixed bytes, not secrets."""
+repeated key name, comments only, bits set past the 80th byte). The keys are fixed bytes, not
+secrets."""
 import base64
 import os
 import sys

@@ -3,22 +3,23 @@
  * balancer still resumes.
  *
  * A key set is text, one key per line, each the standard base64 (RFC 4648, canonical, with
- * its '=' padding) of 80 bytes: a 16-byte key name, a 32-byte AES-256 key, a 32-byte HMAC-SHA256 key, in that order
- * (HAProxy's tls-ticket-keys layout for 80-byte keys). At most UNITLS_TICKET_KEYS_MAX keys;
- * key names differ. The first key encrypts new tickets and every key decrypts, so keys are
- * rotated by putting a new first line in front of the others. A CR before the end of a line,
- * spaces and tabs around a key, blank lines and lines whose first non-blank character is '#'
- * are allowed; anything else is an error naming the line (never a key's bytes).
+ * its '=' padding) of 80 bytes: a 16-byte key name, a 32-byte AES-256 key, a 32-byte
+ * HMAC-SHA256 key, in that order (HAProxy's tls-ticket-keys layout for 80-byte keys). At most
+ * UNITLS_TICKET_KEYS_MAX keys; key names differ. The first key encrypts new tickets and every
+ * key decrypts, so keys are rotated by putting a new first line in front of the others. A CR
+ * before the end of a line, spaces and tabs around a key, blank lines and lines whose first
+ * non-blank character is '#' are allowed; anything else is an error naming the line (never a
+ * key's bytes).
  *
  * How an implementation uses the keys:
  *   openssl  AES-256-CBC and HMAC-SHA256 with the key whose name a ticket carries (RFC 5077's
  *            layout); a ticket decrypted by any key but the first is replaced by a new one.
  *   gnutls   GnuTLS 3.7 takes one 64-byte master key and no per-ticket callback, so its key
  *            is derived from the FIRST key only: HKDF-SHA256 (RFC 5869) with the 80 bytes as
- *            input keying material, an empty salt, the info "unitls gnutls session ticket
- *            key" (32 bytes, no NUL) and 64 bytes of output. Every server holding the same
- *            first key agrees; after a rotation, tickets made under an older first key do not
- *            resume (those clients make one full handshake; nothing fails).
+ *            input keying material, no salt (32 zero bytes), the info "unitls gnutls session
+ *            ticket key" (32 bytes, no NUL) and 64 bytes of output. Every server holding the
+ *            same first key agrees; after a rotation, tickets made under an older first key do
+ *            not resume (those clients make one full handshake; nothing fails).
  *
  * Like the credentials (credentials.h), a key set says where the keys come from: a buffer
  * (copied and checked at once) or a file, read and checked when a configuration holding it is

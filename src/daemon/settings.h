@@ -5,10 +5,11 @@
  * implementation (a constant of the library, found by name) and the built server configuration
  * that each listener carries once settings_build_tls() has run.
  *
- * File paths (cert, key, ocsp, trust_store, crl, session_ticket_keys) and addresses may use ${VAR} from the environment
- * (${CREDENTIALS_DIRECTORY} under systemd); an unset variable is an error. A relative file path
- * is resolved against the directory of the configuration file, so the paths stored here are
- * ready to open. docs/unitlsd.yaml.5 is the user's reference for every key and default. */
+ * File paths (cert, key, ocsp, trust_store, crl, session_ticket_keys) and addresses may use
+ * ${VAR} from the environment (${CREDENTIALS_DIRECTORY} under systemd); an unset variable is
+ * an error. A relative file path is resolved against the directory of the configuration file,
+ * so the paths stored here are ready to open. docs/unitlsd.yaml.5 is the user's reference for
+ * every key and default. */
 #ifndef UNITLSD_SETTINGS_H
 #define UNITLSD_SETTINGS_H
 

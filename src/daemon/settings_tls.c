@@ -196,8 +196,8 @@ static int ocsp_probe(const struct listener_settings *l, size_t i,
 
 /* Reports why l does not build or validate: each chain is built alone (then with its OCSP
  * response), then the trust store and the ticket key file with a chain that works, so that
- * every failing entry is reported at its own line; `whole`, the error of the whole build, at the listener, is the
- * fallback. */
+ * every failing entry is reported at its own line; `whole`, the error of the whole build, at
+ * the listener, is the fallback. */
 static void listener_explain(const struct listener_settings *l, const unitls_implementation *impl,
                              const char *whole, const char *path, struct settings_errors *errs)
 {

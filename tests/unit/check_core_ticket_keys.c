@@ -278,7 +278,8 @@ END_TEST
 static void dir_create(void)
 {
     const char *base = getenv("TMPDIR");
-    snprintf(tmp_dir, sizeof tmp_dir, "%s/unitls-ticket-keys-XXXXXX", base && *base ? base : "/tmp");
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/unitls-ticket-keys-XXXXXX",
+             base && *base ? base : "/tmp");
     ck_assert_msg(mkdtemp(tmp_dir) != NULL, "mkdtemp %s failed", tmp_dir);
 }
 

@@ -20,7 +20,8 @@ static char tmp_dir[PATH_MAX - 64];
 static void dir_create(void)
 {
     const char *base = getenv("TMPDIR");
-    snprintf(tmp_dir, sizeof tmp_dir, "%s/unitls-tls-tickets-XXXXXX", base && *base ? base : "/tmp");
+    snprintf(tmp_dir, sizeof tmp_dir, "%s/unitls-tls-tickets-XXXXXX",
+             base && *base ? base : "/tmp");
     ck_assert_msg(mkdtemp(tmp_dir) != NULL, "mkdtemp %s failed", tmp_dir);
 }
 
