@@ -19,6 +19,7 @@
 #include <unitls/warning.h>
 #include <unitls/ocsp.h>
 #include <unitls/certificate_info.h>
+#include <unitls/ticket_keys.h>
 
 UNITLS_BEGIN_DECLS
 

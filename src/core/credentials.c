@@ -26,6 +26,7 @@
 #include "material.h"
 #include "ocsp_internal.h"
 #include "refcount.h"
+#include "ticket_key_file.h"
 
 struct source {
     refcount refs;
@@ -38,6 +39,7 @@ struct source {
     size_t content_len;
     int has_digest;
     uint8_t digest[UNITLS_DIGEST_SIZE];
+    int private_file; /* a file group or others may read or write is refused */
 };
 
 _Static_assert(SHA256_DIGEST_SIZE == UNITLS_DIGEST_SIZE, "credential digests are SHA-256");
@@ -47,18 +49,20 @@ struct unitls_private_key { struct source s; };
 struct unitls_trust_store { struct source s; };
 struct unitls_crl { struct source s; };
 struct unitls_ocsp_response { struct source s; };
+struct unitls_ticket_keys { struct source s; };
 
-static void source_wipe(volatile uint8_t *p, size_t len)
+void material_wipe(void *p, size_t len)
 {
+    volatile uint8_t *v = p;
     while (len--)
-        *p++ = 0;
+        *v++ = 0;
 }
 
 /* The one way material is freed here (see the top of the file). */
 static void wipe_free(uint8_t *p, size_t len)
 {
     if (p)
-        source_wipe(p, len);
+        material_wipe(p, len);
     free(p);
 }
 
@@ -78,7 +82,7 @@ static void source_set_content(struct source *s, uint8_t *content, size_t len)
     sha256_init(&ctx);
     sha256_update(&ctx, len, content);
     sha256_digest(&ctx, SHA256_DIGEST_SIZE, s->digest);
-    source_wipe((volatile uint8_t *)&ctx, sizeof ctx); /* its block holds the content's tail */
+    material_wipe(&ctx, sizeof ctx); /* its block holds the content's tail */
     s->has_digest = 1;
 }
 
@@ -193,10 +197,11 @@ static int read_to_end(int fd, size_t size, uint8_t **out, size_t *out_len)
     return e;
 }
 
-/* Opens path for reading if it is a regular file. The fd, or -1 with *reason set to why not.
- * O_NONBLOCK: opening a FIFO would otherwise wait for a writer (and hang a daemon's reload);
- * with it the open returns and the regular-file check refuses the FIFO. */
-static int open_regular(const char *path, off_t *size, const char **reason)
+/* Opens path for reading if it is a regular file. The fd (with *size and *mode), or -1 with
+ * *reason set to why not. O_NONBLOCK: opening a FIFO would otherwise wait for a writer (and
+ * hang a daemon's reload); with it the open returns and the regular-file check refuses the
+ * FIFO. */
+static int open_regular(const char *path, off_t *size, mode_t *mode, const char **reason)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
@@ -217,20 +222,42 @@ static int open_regular(const char *path, off_t *size, const char **reason)
         return -1;
     }
     *size = st.st_size;
+    *mode = st.st_mode;
     return fd;
 }
 
-/* Reads a whole regular file; every buffer it frees on the way (growing, failing) is wiped, as
- * the file may be a private key. On failure err's message names the file and the reason (the
- * OS's words for an errno); impl_code stays 0, as no TLS implementation is involved. */
-static int read_whole_file(const char *what, const char *path, uint8_t **out, size_t *out_len,
-                           unitls_error *err)
+/* Group and others may neither read nor write a private file: the check is on the open
+ * descriptor, so the file checked is the file read. 0, or -1 with err naming file and mode. */
+static int private_mode_check(const char *what, const char *path, mode_t mode,
+                              unitls_error *err)
+{
+    mode_t open_to = S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH;
+    if (!(mode & open_to))
+        return 0;
+    error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+              "%s file %s: mode %04o lets group or others %s it; expected 0600 or 0400 "
+              "(chmod go-rw %s)", what, path, (unsigned)(mode & 07777),
+              mode & (S_IRGRP | S_IROTH) ? "read" : "write", path);
+    return -1;
+}
+
+/* Reads a whole regular file (refusing one others may read or write when private_file);
+ * every buffer it frees on the way (growing, failing) is wiped, as the file may be a private
+ * key. On failure err's message names the file and the reason (the OS's words for an errno);
+ * impl_code stays 0, as no TLS implementation is involved. */
+static int read_whole_file(const char *what, const char *path, int private_file, uint8_t **out,
+                           size_t *out_len, unitls_error *err)
 {
     const char *reason = NULL;
     off_t size = 0;
-    int fd = open_regular(path, &size, &reason);
+    mode_t mode = 0;
+    int fd = open_regular(path, &size, &mode, &reason);
     if (fd < 0) {
         error_set(err, UNITLS_ERR_CONFIGURATION, 0, "%s file %s: %s", what, path, reason);
+        return -1;
+    }
+    if (private_file && private_mode_check(what, path, mode, err) != 0) {
+        close(fd);
         return -1;
     }
     uint8_t *buf = NULL;
@@ -261,13 +288,14 @@ static struct source *source_load(struct source *s, size_t size, unitls_error *e
     }
     uint8_t *content;
     size_t len;
-    if (read_whole_file(s->what, s->path, &content, &len, err) != 0)
+    if (read_whole_file(s->what, s->path, s->private_file, &content, &len, err) != 0)
         return NULL;
     struct source *loaded = source_from_file(size, s->what, s->path, err);
     if (!loaded) {
         wipe_free(content, len);
         return NULL;
     }
+    loaded->private_file = s->private_file;
     source_set_content(loaded, content, len);
     return loaded;
 }
@@ -335,6 +363,9 @@ SOURCE_ACCESSORS(unitls_crl, unitls_crl)
 /* Nor have OCSP responses (ocsp.h). */
 const uint8_t *unitls_ocsp_response_id(const unitls_ocsp_response *x, size_t *len);
 SOURCE_ACCESSORS(unitls_ocsp_response, unitls_ocsp_response)
+/* Nor have session ticket keys (ticket_keys.h). */
+const uint8_t *unitls_ticket_keys_id(const unitls_ticket_keys *x, size_t *len);
+SOURCE_ACCESSORS(unitls_ticket_keys, unitls_ticket_keys)
 
 static const uint8_t *source_content(const struct source *s, size_t *len)
 {
@@ -509,3 +540,78 @@ uint64_t ocsp_response_hash(const unitls_ocsp_response *r)
 {
     return source_hash(r ? &r->s : NULL);
 }
+
+/* --- session ticket keys (ticket_keys.h), credentials that are parsed when read --- */
+
+#define TICKET_KEYS_WHAT "session ticket keys"
+
+/* Parses s's content into *set: the number of keys, or 0 with err saying where (as `origin`:
+ * "from buffer", "file PATH") when the text is not a key set. */
+static size_t ticket_keys_parse_source(const struct source *s, struct ticket_key_set *set,
+                                       unitls_error *err)
+{
+    char why[200];
+    if (ticket_key_file_parse(s->content, s->content_len, set, why, sizeof why) == 0)
+        return set->n;
+    if (s->kind == UNITLS_SOURCE_FILE)
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0, TICKET_KEYS_WHAT " file %s: %s", s->path, why);
+    else
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0, TICKET_KEYS_WHAT " from buffer: %s", why);
+    return 0;
+}
+
+unitls_ticket_keys *unitls_ticket_keys_from_buffer(const void *text, size_t len,
+                                                   unitls_error *err)
+{
+    struct source *s = source_from_buffer(sizeof(unitls_ticket_keys), TICKET_KEYS_WHAT, text,
+                                          len, err);
+    struct ticket_key_set set;
+    if (s && ticket_keys_parse_source(s, &set, err) == 0) {
+        source_free(s);
+        return NULL;
+    }
+    ticket_key_set_wipe(&set);
+    return (unitls_ticket_keys *)s;
+}
+
+unitls_ticket_keys *unitls_ticket_keys_from_file(const char *path, unitls_error *err)
+{
+    struct source *s = source_from_file(sizeof(unitls_ticket_keys), TICKET_KEYS_WHAT, path, err);
+    if (s)
+        s->private_file = 1;
+    return (unitls_ticket_keys *)s;
+}
+
+size_t unitls_ticket_keys_count(const unitls_ticket_keys *k)
+{
+    struct ticket_key_set set;
+    if (!k || !k->s.content || ticket_keys_parse_source(&k->s, &set, NULL) == 0)
+        return 0;
+    size_t n = set.n;
+    ticket_key_set_wipe(&set);
+    return n;
+}
+
+unitls_ticket_keys *ticket_keys_load(unitls_ticket_keys *k, unitls_error *err)
+{
+    unitls_ticket_keys *loaded = (unitls_ticket_keys *)source_load(&k->s, sizeof *k, err);
+    struct ticket_key_set set;
+    if (loaded && ticket_keys_parse_source(&loaded->s, &set, err) == 0) {
+        unitls_ticket_keys_unref(loaded);
+        return NULL;
+    }
+    ticket_key_set_wipe(&set);
+    return loaded;
+}
+
+int ticket_keys_get(const unitls_ticket_keys *k, struct ticket_key_set *set, unitls_error *err)
+{
+    if (!k || !k->s.content) {
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0, TICKET_KEYS_WHAT " %s: not read yet",
+                  k && k->s.path ? k->s.path : "(none)");
+        return -1;
+    }
+    return ticket_keys_parse_source(&k->s, set, err) > 0 ? 0 : -1;
+}
+
+uint64_t ticket_keys_hash(const unitls_ticket_keys *k) { return source_hash(k ? &k->s : NULL); }

@@ -1,5 +1,5 @@
 /* Server configurations and their builder (PEP 748's TLSServerConfiguration), with client
- * authentication and session tickets as additions. */
+ * authentication, session tickets and their keys (ticket_keys.h) as additions. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +30,7 @@ struct unitls_server_config_builder {
     size_t n_chains;
     struct server_options options;
     unitls_crl *client_crl; /* NULL: no revocation check */
+    unitls_ticket_keys *ticket_keys; /* NULL: the context's own random keys */
 };
 
 struct unitls_server_config {
@@ -40,6 +41,7 @@ struct unitls_server_config {
     size_t n_chains;
     struct server_options options;
     unitls_crl *client_crl; /* loaded snapshot */
+    unitls_ticket_keys *ticket_keys; /* loaded snapshot; NULL: the context's own keys */
     uint64_t hash;
 };
 
@@ -73,6 +75,7 @@ void unitls_server_config_builder_free(unitls_server_config_builder *b)
     ocsp_free(b->ocsp, b->n_chains);
     chains_free(b->chains, b->n_chains);
     unitls_crl_unref(b->client_crl);
+    unitls_ticket_keys_unref(b->ticket_keys);
     free(b);
 }
 
@@ -207,6 +210,17 @@ unitls_status unitls_server_config_builder_set_session_tickets(unitls_server_con
     return UNITLS_OK;
 }
 
+unitls_status unitls_server_config_builder_set_session_ticket_keys(unitls_server_config_builder *b,
+                                                                   unitls_ticket_keys *keys)
+{
+    if (!b)
+        return UNITLS_ERR_INVALID;
+    unitls_ticket_keys *old = b->ticket_keys;
+    b->ticket_keys = unitls_ticket_keys_ref(keys);
+    unitls_ticket_keys_unref(old);
+    return UNITLS_OK;
+}
+
 unitls_status unitls_server_config_builder_set_strict_sni(unitls_server_config_builder *b,
                                                           int strict)
 {
@@ -261,6 +275,7 @@ static uint64_t server_config_compute_hash(const unitls_server_config *c)
     h = hash_mix(h, (uint64_t)c->options.client_auth);
     h = hash_mix(h, c->options.max_early_data);
     h = hash_mix(h, crl_hash(c->client_crl));
+    h = hash_mix(h, ticket_keys_hash(c->ticket_keys));
     h = hash_mix(h, (uint64_t)c->options.strict_sni);
     h = hash_mix(h, (uint64_t)c->options.client_verification_disabled);
     h = hash_mix(h, (uint64_t)c->options.insecure);
@@ -309,6 +324,12 @@ unitls_server_config *unitls_server_config_builder_build(const unitls_server_con
                   "consulted; drop one of the two");
         return NULL;
     }
+    if (b->ticket_keys && b->options.session_tickets == 0) {
+        error_set(err, UNITLS_ERR_CONFIGURATION, 0,
+                  "server configuration: session ticket keys are set but session tickets are "
+                  "off (0 per handshake), so the keys would never be used; drop one of the two");
+        return NULL;
+    }
     unitls_server_config *c = calloc(1, sizeof *c);
     if (!c) {
         error_set(err, UNITLS_ERR_NOMEM, 0, "server configuration: out of memory");
@@ -318,7 +339,8 @@ unitls_server_config *unitls_server_config_builder_build(const unitls_server_con
     c->options = b->options;
     if (fields_build(&b->fields, &c->fields, err) != UNITLS_OK ||
         server_config_load_chains(c, b, err) != UNITLS_OK ||
-        (b->client_crl && !(c->client_crl = crl_load(b->client_crl, err)))) {
+        (b->client_crl && !(c->client_crl = crl_load(b->client_crl, err))) ||
+        (b->ticket_keys && !(c->ticket_keys = ticket_keys_load(b->ticket_keys, err)))) {
         unitls_server_config_unref(c);
         return NULL;
     }
@@ -344,6 +366,7 @@ void unitls_server_config_unref(unitls_server_config *c)
     ocsp_free(c->ocsp, c->n_chains);
     chains_free(c->chains, c->n_chains);
     unitls_crl_unref(c->client_crl);
+    unitls_ticket_keys_unref(c->ticket_keys);
     free(c);
 }
 
@@ -409,6 +432,11 @@ unitls_crl *unitls_server_config_client_crl(const unitls_server_config *c)
     return c ? c->client_crl : NULL;
 }
 
+unitls_ticket_keys *unitls_server_config_session_ticket_keys(const unitls_server_config *c)
+{
+    return c ? c->ticket_keys : NULL;
+}
+
 unsigned unitls_server_config_session_tickets(const unitls_server_config *c)
 {
     return c ? c->options.session_tickets : 0;
@@ -426,6 +454,7 @@ int unitls_server_config_equal(const unitls_server_config *a, const unitls_serve
     if (!a || !b || a->hash != b->hash || a->n_chains != b->n_chains ||
         memcmp(&a->options, &b->options, sizeof a->options) != 0 ||
         !unitls_crl_equal(a->client_crl, b->client_crl) ||
+        !unitls_ticket_keys_equal(a->ticket_keys, b->ticket_keys) ||
         !fields_equal(&a->fields, &b->fields))
         return 0;
     for (size_t i = 0; i < a->n_chains; i++)

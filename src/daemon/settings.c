@@ -304,6 +304,7 @@ static void listener_free(struct listener_settings *l)
     free(l->groups);
     free(l->client_trust_store);
     free(l->client_crl);
+    free(l->session_ticket_keys);
     free(l->implementation);
     free(l->proxy_trusted.items);
     free(l->backends);

@@ -5,10 +5,11 @@
  * implementation (a constant of the library, found by name) and the built server configuration
  * that each listener carries once settings_build_tls() has run.
  *
- * File paths (cert, key, ocsp, trust_store, crl) and addresses may use ${VAR} from the environment
- * (${CREDENTIALS_DIRECTORY} under systemd); an unset variable is an error. A relative file path
- * is resolved against the directory of the configuration file, so the paths stored here are
- * ready to open. docs/unitlsd.yaml.5 is the user's reference for every key and default. */
+ * File paths (cert, key, ocsp, trust_store, crl, session_ticket_keys) and addresses may use
+ * ${VAR} from the environment (${CREDENTIALS_DIRECTORY} under systemd); an unset variable is
+ * an error. A relative file path is resolved against the directory of the configuration file,
+ * so the paths stored here are ready to open. docs/unitlsd.yaml.5 is the user's reference for
+ * every key and default. */
 #ifndef UNITLSD_SETTINGS_H
 #define UNITLSD_SETTINGS_H
 
@@ -67,6 +68,10 @@ struct listener_settings {
     unsigned handshake_timeout_ms, idle_timeout_ms, connect_timeout_ms;
     unsigned max_connections;
     unsigned session_tickets;       /* per full handshake, default 1 */
+    /* The session ticket key file (ticket_keys.h's format) shared with other instances, or
+     * NULL: the listener's context makes its own keys. */
+    char *session_ticket_keys;
+    int ticket_keys_line, ticket_keys_column; /* where it was given, for messages */
     int strict_sni;                 /* refuse absent, malformed, uncovered names; default 0 */
     int ocsp_refresh;               /* fetch OCSP responses from the responders; default 0 */
     /* insecure: {min_version, security_level}, for legacy peers on purpose (insecure.h) */

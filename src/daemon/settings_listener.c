@@ -655,6 +655,26 @@ static void listener_session_tickets(struct loader *ld, yaml_node_t *v, void *ta
                   &((struct listener_settings *)target)->session_tickets);
 }
 
+static void listener_session_ticket_keys(struct loader *ld, yaml_node_t *v, void *target)
+{
+    struct listener_settings *l = target;
+    l->ticket_keys_line = (int)v->start_mark.line + 1;
+    l->ticket_keys_column = (int)v->start_mark.column + 1;
+    l->session_ticket_keys = loader_path(ld, v, "session_ticket_keys");
+}
+
+/* Keys for tickets that are never issued are a mistake worth saying (the file would still be
+ * read, checked and compared on every reload for nothing). */
+static void listener_tickets_check(struct loader *ld, const struct listener_settings *l)
+{
+    if (!l->session_ticket_keys || l->session_tickets != 0)
+        return;
+    loader_fail_mark(ld, (yaml_mark_t){0, (size_t)(l->ticket_keys_line - 1),
+                                       (size_t)(l->ticket_keys_column - 1)},
+                     "session_ticket_keys: session_tickets is 0, so no ticket would use the "
+                     "keys; expected session_tickets of 1 or more, or no session_ticket_keys");
+}
+
 static void listener_strict_sni(struct loader *ld, yaml_node_t *v, void *target)
 {
     loader_bool(ld, v, "strict_sni", &((struct listener_settings *)target)->strict_sni);
@@ -697,6 +717,7 @@ static const struct key_spec listener_keys[] = {
     {"timeouts", listener_timeouts, 0},
     {"max_connections", listener_max_connections, 0},
     {"session_tickets", listener_session_tickets, 0},
+    {"session_ticket_keys", listener_session_ticket_keys, 0},
     {"strict_sni", listener_strict_sni, 0},
     {"ocsp_refresh", listener_ocsp_refresh, 0},
     {"implementation", listener_implementation, 0},
@@ -739,6 +760,7 @@ void settings_listeners_value(struct loader *ld, yaml_node_t *v, void *target)
                             &s->listeners[i]);
         listener_backends_check(ld, item, &s->listeners[i]);
         listener_insecure_check(ld, &s->listeners[i]);
+        listener_tickets_check(ld, &s->listeners[i]);
         listener_ocsp_paths(ld, item, &s->listeners[i]);
         ld->clean[i] = ld->n_errors == before;
     }

@@ -17,7 +17,8 @@
 /* --- TLS configurations -------------------------------------------------------------------- */
 
 enum config_part {
-    PART_CHAINS_ONLY = 0, PART_CLIENT_AUTH = 1, PART_CLIENT_CRL = 4, PART_OCSP = 8, PART_ALL = 15
+    PART_CHAINS_ONLY = 0, PART_CLIENT_AUTH = 1, PART_CLIENT_CRL = 4, PART_OCSP = 8,
+    PART_TICKET_KEYS = 16, PART_ALL = 31
 };
 
 /* The chain's OCSP response file, as chain `index` of b. A listener that fetches its responses
@@ -92,6 +93,21 @@ static unitls_status builder_set_client_crl(unitls_server_config_builder *b,
     return st;
 }
 
+/* The listener's ticket key file, read and checked (mode, lines) when b is built. */
+static unitls_status builder_set_ticket_keys(unitls_server_config_builder *b,
+                                             const struct listener_settings *l,
+                                             unitls_error *err)
+{
+    if (!l->session_ticket_keys)
+        return UNITLS_OK;
+    unitls_ticket_keys *keys = unitls_ticket_keys_from_file(l->session_ticket_keys, err);
+    if (!keys)
+        return err->status;
+    unitls_status st = unitls_server_config_builder_set_session_ticket_keys(b, keys);
+    unitls_ticket_keys_unref(keys);
+    return st;
+}
+
 /* Setter failures are kept by the builder and come back from _build. */
 static void builder_set_options(unitls_server_config_builder *b, const struct listener_settings *l)
 {
@@ -136,6 +152,8 @@ static unitls_server_config *listener_config(const struct listener_settings *l, 
         st = builder_set_client_auth(b, l, err);
     if (st == UNITLS_OK && (parts & PART_CLIENT_CRL))
         st = builder_set_client_crl(b, l, err);
+    if (st == UNITLS_OK && (parts & PART_TICKET_KEYS))
+        st = builder_set_ticket_keys(b, l, err);
     if (st == UNITLS_OK && parts == PART_ALL)
         builder_set_options(b, l);
     unitls_server_config *cfg = st == UNITLS_OK ? unitls_server_config_builder_build(b, err) : NULL;
@@ -177,9 +195,9 @@ static int ocsp_probe(const struct listener_settings *l, size_t i,
 }
 
 /* Reports why l does not build or validate: each chain is built alone (then with its OCSP
- * response), then the trust store with a chain that works, so that every failing entry is
- * reported at its own line; `whole`, the error of the whole build, at the listener, is the
- * fallback. */
+ * response), then the trust store and the ticket key file with a chain that works, so that
+ * every failing entry is reported at its own line; `whole`, the error of the whole build, at
+ * the listener, is the fallback. */
 static void listener_explain(const struct listener_settings *l, const unitls_implementation *impl,
                              const char *whole, const char *path, struct settings_errors *errs)
 {
@@ -202,6 +220,9 @@ static void listener_explain(const struct listener_settings *l, const unitls_imp
         !trust_failed)
         located += listener_probe(l, usable, PART_CLIENT_AUTH | PART_CLIENT_CRL, impl, path,
                                   l->crl_line, l->crl_column, errs);
+    if (l->session_ticket_keys && usable != ALL_CHAINS)
+        located += listener_probe(l, usable, PART_TICKET_KEYS, impl, path, l->ticket_keys_line,
+                                  l->ticket_keys_column, errs);
     if (!located)
         settings_errors_report(errs, path, l->line, l->column, "listener '%s': %s", l->name, whole);
 }

@@ -10,6 +10,7 @@
 #include "core/tls_params.h"
 #include "server.h"
 #include "server_state.h"
+#include "ticket_key.h"
 #include "tlsbuffer.h"
 #include "verify.h"
 
@@ -67,7 +68,8 @@ static unitls_status client_auth_apply(struct server_state *st, const unitls_ser
     return rc;
 }
 
-/* GnuTLS sends AUTO_TICKETS by itself; any other number is sent after the handshake. */
+/* GnuTLS sends AUTO_TICKETS by itself; any other number is sent after the handshake. The key
+ * is derived from the configured keys (ticket_key.h), else made at random for this context. */
 static unitls_status tickets_apply(struct server_state *st, const unitls_server_config *cfg,
                                    unitls_error *err)
 {
@@ -79,6 +81,9 @@ static unitls_status tickets_apply(struct server_state *st, const unitls_server_
     }
     if (st->tickets != AUTO_TICKETS)
         st->init_flags |= GNUTLS_NO_AUTO_SEND_TICKET;
+    const unitls_ticket_keys *keys = unitls_server_config_session_ticket_keys(cfg);
+    if (keys)
+        return gtls_ticket_key_derive(keys, &st->ticket_key, err);
     int r = gnutls_session_ticket_key_generate(&st->ticket_key);
     if (r < 0)
         return error_set(err, UNITLS_ERR_NOMEM, r, "session ticket key: %s", gnutls_strerror(r));

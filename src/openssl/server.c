@@ -19,10 +19,9 @@
 #include "server.h"
 #include "settings.h"
 #include "leafnames.h"
+#include "tickets.h"
 #include "tls_error.h"
 #include "tlsbuffer.h"
-
-static const unsigned char session_id_context[] = "unitls";
 
 struct server_state {
     const unitls_server_config *config; /* owned by the context, which outlives the state */
@@ -33,6 +32,7 @@ struct server_state {
     struct sni_table *sni;
     uint8_t *alpn;   /* server preference, wire format; NULL when none is configured */
     size_t alpn_len;
+    struct ticket_key_set *ticket_keys; /* configured keys (tickets.h); NULL: OpenSSL's own */
 };
 
 static void state_free(struct server_state *st)
@@ -40,6 +40,7 @@ static void state_free(struct server_state *st)
     if (!st)
         return;
     SSL_CTX_free(st->ctx);
+    openssl_tickets_free(st->ticket_keys); /* after the SSL_CTX whose callback reads them */
     BIO_meth_free(st->bio_method);
     for (size_t i = 0; st->chains && i < st->n_chains; i++)
         resolved_chain_clear(&st->chains[i]);
@@ -252,16 +253,6 @@ static unitls_status client_auth_apply(SSL_CTX *ctx, const unitls_server_config 
     return UNITLS_OK;
 }
 
-static void tickets_apply(SSL_CTX *ctx, const unitls_server_config *cfg)
-{
-    unsigned tickets = unitls_server_config_session_tickets(cfg);
-    SSL_CTX_set_num_tickets(ctx, tickets);
-    if (tickets == 0)
-        SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_session_id_context(ctx, session_id_context, sizeof session_id_context - 1);
-}
-
 /* Early data is off, said explicitly rather than left to OpenSSL's defaults: no ticket
  * invites it and none is read. A non-zero configured amount is refused (core/cfgmsg.h). */
 static unitls_status early_data_apply(SSL_CTX *ctx, const unitls_server_config *cfg,
@@ -299,8 +290,9 @@ static unitls_status state_configure(struct server_state *st, const unitls_serve
         rc = alpn_apply(st, cfg, err);
     if (rc == UNITLS_OK)
         rc = client_auth_apply(st->ctx, cfg, err);
+    if (rc == UNITLS_OK)
+        rc = openssl_tickets_apply(st->ctx, cfg, &st->ticket_keys, err);
     if (rc == UNITLS_OK) {
-        tickets_apply(st->ctx, cfg);
         SSL_CTX_set_client_hello_cb(st->ctx, on_client_hello, st);
         SSL_CTX_set_tlsext_status_cb(st->ctx, on_status_request);
         SSL_CTX_set_tlsext_status_arg(st->ctx, st);

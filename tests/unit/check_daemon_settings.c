@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -578,7 +579,8 @@ START_TEST(test_unknown_listener_key)
                  "listener: unknown key 'max_conections'; expected one of: name, listen, "
                  "certificates, protocols, tls_versions, ciphers, groups, max_early_data, "
                  "client_auth, backend, "
-                 "timeouts, max_connections, session_tickets, strict_sni, ocsp_refresh, "
+                 "timeouts, max_connections, session_tickets, session_ticket_keys, strict_sni, "
+                 "ocsp_refresh, "
                  "implementation, insecure, accept_proxy");
 }
 END_TEST
@@ -1201,6 +1203,72 @@ START_TEST(test_client_crl_needs_client_auth)
 }
 END_TEST
 
+/* --- session ticket keys ----------------------------------------------------------------- */
+
+#define TICKET_KEY_1 "AQQHCg0QExYZHB8iJSgrLjE0Nzo9QENGSUxPUlVYW15hZGdqbXBzdnl8f4KFiIuOkZSXmp2go6" \
+                     "aprK+ytbi7vsHEx8rN0NPW2dzf4uXo6+4="
+#define TICKET_KEY_2 "AgcMERYbICUqLzQ5PkNITVJXXGFma3B1en+EiY6TmJ2ip6yxtrvAxcrP1Nne4+jt8vf8AQYLEB" \
+                     "UaHyQpLjM4PUJHTFFWW2Blam90eX6DiI0="
+
+/* Writes dir/keys with text and mode. */
+static void write_ticket_keys(const char *text, mode_t mode)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/keys", dir);
+    write_file(path, text);
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* session_ticket_keys: a path relative to the configuration's directory, read when the TLS
+ * configuration is built and part of it; the key's position is kept for messages. */
+START_TEST(test_session_ticket_keys)
+{
+    write_ticket_keys("# fleet keys\n" TICKET_KEY_2 "\n" TICKET_KEY_1 "\n", 0600);
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                   "    session_ticket_keys: keys\n");
+    char want[600];
+    snprintf(want, sizeof want, "%s/keys", dir);
+    ck_assert_str_eq(s.listeners[0].session_ticket_keys, want);
+    ck_assert_int_eq(s.listeners[0].ticket_keys_line, 9);
+    ck_assert_int_eq(s.listeners[0].ticket_keys_column, 26);
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), 0);
+    unitls_ticket_keys *k = unitls_server_config_session_ticket_keys(s.listeners[0].tls);
+    ck_assert_uint_eq(unitls_ticket_keys_count(k), 2);
+}
+END_TEST
+
+/* A key file others may read, or with a line that is not a key, is reported at the key's
+ * value with the file, its mode or the line; no key bytes in the message. */
+START_TEST(test_session_ticket_keys_errors)
+{
+    static const mode_t modes[] = {0644, 0600};
+    static const char *const texts[] = {TICKET_KEY_1 "\n", TICKET_KEY_1 "\nAAAA\n"};
+    static const char *const needles[] = {"keys: mode 0644 lets group or others read it; "
+                                          "expected 0600 or 0400",
+                                          "keys: line 2: decodes to 3 bytes; expected 80"};
+    write_ticket_keys(texts[_i], modes[_i]);
+    assert_load_ok("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                   "    session_ticket_keys: keys\n");
+    ck_assert_int_eq(settings_build_tls(&s, NULL, SETTINGS_VALIDATE, &errs), -1);
+    if (errs.n != 1)
+        dump_errors();
+    ck_assert_uint_eq(errs.n, 1);
+    assert_error(0, 9, 26, "listener 'web': session ticket keys file ");
+    assert_error(0, 9, 26, needles[_i]);
+    ck_assert_msg(!strstr(errs.lines[0], "AQQHCg0Q"), "key bytes in: %s", errs.lines[0]);
+}
+END_TEST
+
+START_TEST(test_session_ticket_keys_need_tickets)
+{
+    assert_load_fails("listeners:\n" LISTENER("web", "127.0.0.1:8443")
+                      "    session_ticket_keys: keys\n"
+                      "    session_tickets: 0\n", 1);
+    assert_error(0, 9, 26, "session_ticket_keys: session_tickets is 0, so no ticket would use "
+                 "the keys");
+}
+END_TEST
+
 /* --- OCSP stapling ----------------------------------------------------------------------- */
 
 /* A listener whose one certificate entry (lines 5 to 7) staples what `ocsp` (line 7, value at
@@ -1411,9 +1479,9 @@ START_TEST(test_check_file)
     snprintf(want, sizeof want,
              "%s:9:5: listener: unknown key 'idle'; expected one of: name, listen, certificates, "
              "protocols, tls_versions, ciphers, groups, max_early_data, client_auth, backend, "
-             "timeouts, max_connections, session_tickets, strict_sni, ocsp_refresh, "
-             "implementation, insecure, accept_proxy, backends, balance, backend_retry\n"
-             "%s:13:9: listener "
+             "timeouts, max_connections, session_tickets, session_ticket_keys, strict_sni, "
+             "ocsp_refresh, implementation, insecure, accept_proxy, backends, balance, "
+             "backend_retry\n%s:13:9: listener "
              "'api': "
              "private key file ",
              config_path, config_path);
@@ -1680,6 +1748,9 @@ static Suite *settings_suite(void)
     tcase_add_test(tc, test_build_tls_client_crl);
     tcase_add_loop_test(tc, test_build_tls_client_crl_errors, 0, 3);
     tcase_add_test(tc, test_client_crl_needs_client_auth);
+    tcase_add_test(tc, test_session_ticket_keys);
+    tcase_add_loop_test(tc, test_session_ticket_keys_errors, 0, 2);
+    tcase_add_test(tc, test_session_ticket_keys_need_tickets);
     tcase_add_test(tc, test_ocsp_keys);
     tcase_add_test(tc, test_ocsp_bad_values);
     tcase_add_test(tc, test_build_tls_ocsp);
