@@ -1,8 +1,7 @@
 #!/bin/sh
 # Session ticket keys shared by a fleet (session_ticket_keys, docs/unitlsd.yaml.5). Proves:
 #   - two unitlsd instances (A and B) reading one key file resume each other's tickets, TLS 1.3
-#     and TLS 1.2: openssl s_client says "Reused" and B's access log says ocsp=resumed (the
-#     client asks for a staple with -status; the access log has no other resumption field);
+#     and TLS 1.2: openssl s_client says "Reused" and B's access log says resumed=yes;
 #   - a key file that group or others may read is refused, at start and by --check-config,
 #     with a message naming the file and its mode; no key is ever in a log;
 #   - rotation: a new first line and SIGHUP to both. On OpenSSL a ticket from before the
@@ -95,7 +94,7 @@ session_ticket_name() {
 }
 
 # logged_resumed NAME N: instance NAME's access log holds at least N resumed fleet lines.
-logged_resumed() { lines_at_least 'access listener=fleet .*ocsp=resumed' "$T/$1.log" "$2"; }
+logged_resumed() { lines_at_least 'access listener=fleet .* resumed=yes$' "$T/$1.log" "$2"; }
 
 # --- one file, two instances --------------------------------------------------------------
 
