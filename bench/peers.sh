@@ -8,7 +8,8 @@
 #   peers_available LIST        the names of LIST whose program is installed (unitlsd always)
 #   free_ports N                N free 127.0.0.1 ports
 #   backend_start KIND PORT...  tests/backends/KIND (echo|http) listening on the ports; core 1
-#   peer_start NAME PORT BPORT  NAME (unitlsd hitch haproxy stunnel nginx) on 127.0.0.1:PORT in
+#   peer_start NAME PORT BPORT  NAME (unitlsd hitch haproxy stunnel nginx; unitlsd_keys and
+#                               unitlsd_gnutls_keys: with session_ticket_keys) on 127.0.0.1:PORT in
 #                               front of 127.0.0.1:BPORT; sets PEER_PID, waits until it accepts
 #   unitlsd_start WORKERS PAIRS one unitlsd, one listener per "PORT:BPORT" pair; sets PEER_PID
 #   peer_stop PID               SIGTERM, bounded wait, SIGKILL; waits for it
@@ -111,9 +112,9 @@ wait_exit() {
 peers_available() {
     for n in "$@"; do
         case $n in
-        unitlsd_gnutls)
+        unitlsd_gnutls*)
             if "$UNITLSD" --version 2>&1 | grep -q gnutls; then echo "$n"
-            else echo "(skipped unitlsd_gnutls: unitlsd built without GnuTLS)" >&2; fi ;;
+            else echo "(skipped $n: unitlsd built without GnuTLS)" >&2; fi ;;
         unitlsd*) echo "$n" ;;
         hitch) [ -x "$HITCH" ] && echo hitch || echo "(skipped hitch: no $HITCH)" >&2 ;;
         haproxy) [ -x "$HAPROXY" ] && echo haproxy || echo "(skipped haproxy: no $HAPROXY)" >&2 ;;
@@ -159,6 +160,11 @@ peer_start() {
     case $1 in
     unitlsd) UNITLSD_IMPL=openssl unitlsd_start "${UNITLSD_WORKERS:-1}" "$2:$3" ;;
     unitlsd_gnutls) UNITLSD_IMPL=gnutls unitlsd_start "${UNITLSD_WORKERS:-1}" "$2:$3" ;;
+    unitlsd_keys|unitlsd_gnutls_keys)
+        _impl=openssl
+        [ "$1" = unitlsd_keys ] || _impl=gnutls
+        UNITLSD_IMPL=$_impl UNITLSD_LISTENER_EXTRA="    session_ticket_keys: $(ticket_keys_file)" \
+            unitlsd_start "${UNITLSD_WORKERS:-1}" "$2:$3" ;;
     unitlsd2) UNITLSD_IMPL=openssl unitlsd_start 2 "$2:$3" ;;
     hitch) peer_start_hitch "$2" "$3" ;;
     haproxy) peer_start_haproxy "$2" "$3" ;;
@@ -167,6 +173,16 @@ peer_start() {
     *) echo "peer_start: unknown peer $1" >&2; exit 1 ;;
     esac
     wait_port "$2" "$PEER_PID" || { tail -n 5 "$T"/*.log >&2 2>/dev/null; exit 1; }
+}
+
+# ticket_keys_file: $T/ticket.keys (mode 0600, two keys), made on first use; prints its path.
+# Peers unitlsd_keys and unitlsd_gnutls_keys read it (session_ticket_keys).
+ticket_keys_file() {
+    if [ ! -s "$T/ticket.keys" ]; then
+        (umask 077
+         for _k in 1 2; do head -c 80 /dev/urandom | base64 -w 0; echo; done >"$T/ticket.keys")
+    fi
+    echo "$T/ticket.keys"
 }
 
 # unitlsd_start WORKERS "PORT:BPORT ...": the implementation comes from UNITLSD_IMPL (default
@@ -315,7 +331,7 @@ tree_fds() {
 
 peer_version() {
     case $1 in
-    unitlsd_gnutls) echo "$("$UNITLSD" --version 2>&1 | head -n 1), implementation gnutls" ;;
+    unitlsd_gnutls*) echo "$("$UNITLSD" --version 2>&1 | head -n 1), implementation gnutls" ;;
     unitlsd*) echo "$("$UNITLSD" --version 2>&1 | head -n 1), implementation openssl" ;;
     hitch) "$HITCH" --version 2>&1 | head -n 1 ;;
     haproxy) "$HAPROXY" -v 2>&1 | head -n 1 | cut -d' ' -f1-3 ;;
