@@ -513,11 +513,25 @@ static void explain_server_side(const struct failure_in *in, struct verdict *v)
 
 /* --- a client's view: the server's answer --- */
 
+/* The configured suites a client's ClientHello carried: those of a version it offers (a TLS
+ * 1.3 suite only up to TLS 1.3, the others only below it); the rest never left it. */
+static void client_suites(const struct allowed *a, char *out, size_t cap)
+{
+    uint16_t sent[MAX_LISTED + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_suites && n < MAX_LISTED + 1; i++) {
+        int tls13 = unitls_cipher_suite_is_tls13(a->suites[i]);
+        if (tls13 ? a->hi >= 0x0304 : a->lo < 0x0304)
+            sent[n++] = a->suites[i];
+    }
+    suites_list(NULL, sent, n, out, cap);
+}
+
 static void client_offer(const struct failure_in *in, char *versions, size_t vcap, char *suites,
                          size_t scap)
 {
     versions_range(&in->allowed, versions, vcap);
-    suites_list(NULL, in->allowed.suites, in->allowed.n_suites, suites, scap);
+    client_suites(&in->allowed, suites, scap);
 }
 
 static void explain_silence(const struct failure_in *in, struct verdict *v)
@@ -579,7 +593,7 @@ static void explain_server_alert(const struct failure_in *in, const struct hello
     case UNITLS_HANDSHAKE_FAILURE_CIPHER:
     case UNITLS_HANDSHAKE_FAILURE_GROUP: {
         char suites[FACTS_SIZE / 2];
-        suites_list(NULL, in->allowed.suites, in->allowed.n_suites, suites, sizeof suites);
+        client_suites(&in->allowed, suites, sizeof suites);
         fact(&v->facts, "offered", suites);
         say(v, r, "the server refused the handshake (alert %s), as servers do when no %s is in "
             "common; offered %s", alert,

@@ -125,6 +125,32 @@ START_TEST(test_no_common_suite)
 }
 END_TEST
 
+/* A client limited to TLS 1.2 says it offered the TLS 1.2 suites of its list only: its TLS 1.3
+ * suites never left it. */
+START_TEST(test_client_offer_follows_its_versions)
+{
+    const char *name = "example.org";
+    const uint16_t client_suites[] = {UNITLS_TLS_AES_128_GCM_SHA256,
+                                      UNITLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256};
+    const uint16_t server_suite = UNITLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384;
+    unitls_client_config_builder *cb = tu_client_builder();
+    set_client_ciphers(cb, client_suites, 2);
+    tu_client_versions(cb, V12, V12);
+    unitls_server_config_builder *sb = tu_server_builder(&name, 1);
+    set_server_ciphers(sb, &server_suite, 1);
+    tu_server_versions(sb, V12, V12);
+    struct tu_conn *c = tu_conn_take(tu_client_context_from(cb), name, tu_server_context_from(sb));
+    ck_assert(tu_handshake(c) != UNITLS_OK);
+    const char *client_facts[] = {"offered=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", NULL};
+    assert_failure(c->client, UNITLS_HANDSHAKE_FAILURE_CIPHER, "client", client_facts);
+    char facts[FACTS];
+    unitls_buffer_handshake_failure(c->client, facts, sizeof facts);
+    ck_assert_msg(strstr(facts, "TLS_AES_128_GCM_SHA256") == NULL,
+                  "client facts \"%s\" list a TLS 1.3 suite it did not offer", facts);
+    tu_conn_free(c);
+}
+END_TEST
+
 /* TLS 1.2-only suites on the client, TLS 1.3-only suites on the server. */
 START_TEST(test_no_common_suite_across_versions)
 {
@@ -308,6 +334,7 @@ static Suite *explain_suite(void)
     tcase_add_test(tc, test_no_common_version);
     tcase_add_test(tc, test_no_common_version_cross);
     tcase_add_test(tc, test_no_common_suite);
+    tcase_add_test(tc, test_client_offer_follows_its_versions);
     tcase_add_test(tc, test_no_common_suite_across_versions);
     tcase_add_loop_test(tc, test_client_certificate_unknown_ca, 0, 2);
     tcase_add_loop_test(tc, test_client_certificate_missing, 0, 2);
