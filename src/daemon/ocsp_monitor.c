@@ -14,6 +14,7 @@
 
 #include "daemon/log.h"
 #include "daemon/ocsp_refresh.h"
+#include "daemon/settings.h"
 
 /* Timers re-check at least this often, so a wall clock that jumps is followed within it. */
 #define RECHECK_MAX_S 3600

@@ -23,7 +23,8 @@
 #include <unitls/ocsp.h>
 
 #include "daemon/runtime.h"
-#include "daemon/settings.h"
+
+struct settings; /* settings.h: the configuration a generation was built from */
 
 struct ocsp_monitor;
 

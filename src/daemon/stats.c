@@ -13,6 +13,7 @@
 
 #include "daemon/cert_expiry.h"
 #include "daemon/listener.h"
+#include "daemon/ocsp_monitor.h"
 
 struct stats_server {
     struct listen_socket *sock;
@@ -78,7 +79,7 @@ static void metrics_handshake_failures(struct evbuffer *out, const struct stats_
     const struct generation *g = *src->gen;
     for (size_t i = 0; g && i < g->n_listeners; i++) {
         uint64_t counts[FAILURE_REASONS] = {0};
-        worker_pool_handshake_failures(src->pool, g->listeners[i]->name, counts);
+        worker_pool_failure_counts(src->pool, g->listeners[i]->name, counts);
         for (size_t r = 0; r < FAILURE_HANDSHAKE_REASONS; r++)
             evbuffer_add_printf(out, "unitlsd_handshake_failures_total{listener=\"%s\","
                                      "reason=\"%s\"} %" PRIu64 "\n", g->listeners[i]->name,
@@ -101,7 +102,7 @@ static void metrics_proxy_rejected(struct evbuffer *out, const struct stats_sour
                                      "source, or no valid PROXY header from a trusted one.\n"
                                      "# TYPE unitlsd_proxy_rejected_total counter\n");
         uint64_t counts[FAILURE_REASONS] = {0};
-        worker_pool_handshake_failures(src->pool, g->listeners[i]->name, counts);
+        worker_pool_failure_counts(src->pool, g->listeners[i]->name, counts);
         for (size_t r = FAILURE_HANDSHAKE_REASONS; r < FAILURE_REASONS; r++)
             evbuffer_add_printf(out, "unitlsd_proxy_rejected_total{listener=\"%s\","
                                      "reason=\"%s\"} %" PRIu64 "\n", g->listeners[i]->name,

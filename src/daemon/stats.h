@@ -19,9 +19,10 @@
 
 #include "daemon/activation.h"
 #include "daemon/endpoint.h"
-#include "daemon/ocsp_monitor.h"
 #include "daemon/runtime.h"
 #include "daemon/worker.h"
+
+struct ocsp_monitor; /* ocsp_monitor.h */
 
 struct stats_server;
 

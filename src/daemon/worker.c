@@ -528,8 +528,8 @@ void worker_pool_totals(const struct worker_pool *pool, struct worker_totals *ou
     *out = t;
 }
 
-void worker_pool_handshake_failures(const struct worker_pool *pool, const char *listener,
-                                    uint64_t counts[FAILURE_REASONS])
+void worker_pool_failure_counts(const struct worker_pool *pool, const char *listener,
+                                uint64_t counts[FAILURE_REASONS])
 {
     for (unsigned i = 0; i < pool->n; i++)
         failure_log_counts(&pool->workers[i].env.failures, listener, counts);

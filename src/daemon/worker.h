@@ -53,10 +53,11 @@ void worker_pool_switch(struct worker_pool *pool, struct generation *g);
 int worker_pool_alive(struct worker_pool *pool);
 
 void worker_pool_totals(const struct worker_pool *pool, struct worker_totals *out);
-/* Adds every worker's failed handshakes of the listener named listener, by reason, to counts
+/* Adds every worker's failed handshakes and PROXY refusals of the listener named listener, by
+ * reason (failure_log.h: handshake reasons, then the FAILURE_PROXY_* ones), to counts
  * (failure_log_counts). Main thread. */
-void worker_pool_handshake_failures(const struct worker_pool *pool, const char *listener,
-                                    uint64_t counts[FAILURE_REASONS]);
+void worker_pool_failure_counts(const struct worker_pool *pool, const char *listener,
+                                uint64_t counts[FAILURE_REASONS]);
 
 /* Shutdown: every worker stops accepting at once; open connections get up to drain_ms to
  * finish; whatever is left is then closed. Returns when every thread has exited, with the
