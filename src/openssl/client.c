@@ -1,5 +1,6 @@
 /* client: building a client SSL_CTX from a configuration, and client buffers. */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,39 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess)
     if (copy)
         session_cache_put(st->sessions, b->server_name, copy);
     return 0;
+}
+
+/* 1 when a and b carry different tickets (or only one of them has one). */
+static int tickets_differ(const SSL_SESSION *a, const SSL_SESSION *b)
+{
+    const unsigned char *ta = NULL, *tb = NULL;
+    size_t la = 0, lb = 0;
+    SSL_SESSION_get0_ticket(a, &ta, &la);
+    SSL_SESSION_get0_ticket(b, &tb, &lb);
+    return la != lb || (la > 0 && memcmp(ta, tb, la) != 0);
+}
+
+/* A resumed TLS 1.2 handshake can bring a renewed ticket: a server that rotated its ticket
+ * keys renews tickets sealed with an older one. OpenSSL hands sessions to on_new_session
+ * after full handshakes only, so the renewed one is taken here, once the handshake is done,
+ * when its ticket differs from the one the cache holds. (TLS 1.3 tickets always arrive as new
+ * sessions.) */
+static void on_info(const SSL *ssl, int where, int ret)
+{
+    (void)ret;
+    if (!(where & SSL_CB_HANDSHAKE_DONE) || !SSL_session_reused(ssl) ||
+        SSL_version(ssl) >= TLS1_3_VERSION)
+        return;
+    const struct client_state *st = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    const struct tlsbuffer *b = tlsbuffer_of(ssl);
+    SSL_SESSION *now = SSL_get_session(ssl);
+    if (!st || !st->sessions || !b || !b->has_server_name || !now || !SSL_SESSION_has_ticket(now))
+        return;
+    SSL_SESSION *held = session_cache_get(st->sessions, b->server_name);
+    /* on_new_session does not change the connection; OpenSSL's callback type has it mutable. */
+    if (!held || tickets_differ(held, now))
+        on_new_session((SSL *)(uintptr_t)ssl, now);
+    SSL_SESSION_free(held);
 }
 
 static void *session_hold(void *s) { return SSL_SESSION_up_ref(s) ? s : NULL; }
@@ -138,6 +172,7 @@ static unitls_status resumption_apply(struct client_state *st, const unitls_clie
         return error_set(err, UNITLS_ERR_NOMEM, 0, "client session cache: out of memory");
     SSL_CTX_set_session_cache_mode(st->ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(st->ctx, on_new_session);
+    SSL_CTX_set_info_callback(st->ctx, on_info);
     return UNITLS_OK;
 }
 
