@@ -418,9 +418,26 @@ static void listener_client_auth(struct loader *ld, yaml_node_t *v, void *target
 
 /* --- a listener's backends: `backend:` (one) or `backends:` (a list), balance, retry ----- */
 
+/* A backend block being read: messages name its keys under the block's own key, so an entry
+ * of `backends:` reads "backends.address: ..." and `backend:` "backend.address: ...". */
+struct backend_block {
+    struct backend_config *cfg;
+    const char *key; /* "backend" or "backends" */
+};
+
+/* "KEY.NAME" of b into buf. */
+static const char *backend_key(const struct backend_block *b, const char *name, char *buf,
+                               size_t cap)
+{
+    snprintf(buf, cap, "%s.%s", b->key, name);
+    return buf;
+}
+
 static void backend_address(struct loader *ld, yaml_node_t *v, void *target)
 {
-    loader_endpoint(ld, v, "backend.address", &((struct backend_config *)target)->address);
+    struct backend_block *b = target;
+    char what[32];
+    loader_endpoint(ld, v, backend_key(b, "address", what, sizeof what), &b->cfg->address);
 }
 
 static void backend_proxy_protocol(struct loader *ld, yaml_node_t *v, void *target)
@@ -428,26 +445,31 @@ static void backend_proxy_protocol(struct loader *ld, yaml_node_t *v, void *targ
     static const char *const names[] = {"none", "v1", "v2", NULL};
     static const enum proxy_protocol kinds[] = {PROXY_PROTOCOL_NONE, PROXY_PROTOCOL_V1,
                                                 PROXY_PROTOCOL_V2};
-    int i = loader_keyword(ld, v, "backend.proxy_protocol", names);
+    struct backend_block *b = target;
+    char what[32];
+    int i = loader_keyword(ld, v, backend_key(b, "proxy_protocol", what, sizeof what), names);
     if (i >= 0)
-        ((struct backend_config *)target)->proxy_protocol = kinds[i];
+        b->cfg->proxy_protocol = kinds[i];
 }
 
 static void backend_tlvs(struct loader *ld, yaml_node_t *v, void *target)
 {
     static const char *const names[] = {"alpn", "authority", "ssl", NULL};
     static const unsigned bits[] = {PROXY_TLV_ALPN, PROXY_TLV_AUTHORITY, PROXY_TLV_SSL};
-    size_t n = loader_list_length(ld, v, "backend.tlvs", "TLVs: alpn, authority, ssl");
+    struct backend_block *b = target;
+    char what[32];
+    backend_key(b, "tlvs", what, sizeof what);
+    size_t n = loader_list_length(ld, v, what, "TLVs: alpn, authority, ssl");
     unsigned mask = 0;
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *item = loader_list_item(ld, v, i);
-        int k = loader_keyword(ld, item, "backend.tlvs", names);
+        int k = loader_keyword(ld, item, what, names);
         if (k >= 0 && (mask & bits[k]))
-            loader_fail(ld, item, "backend.tlvs: '%s' is listed twice; expected each once",
+            loader_fail(ld, item, "%s: '%s' is listed twice; expected each once", what,
                         names[k]);
         mask |= k >= 0 ? bits[k] : 0;
     }
-    ((struct backend_config *)target)->proxy_tlvs = mask;
+    b->cfg->proxy_tlvs = mask;
 }
 
 /* The keys of a backend block: `backend:`, and each entry of `backends:`. */
@@ -455,14 +477,16 @@ static const struct key_spec backend_keys[] = {{"address", backend_address, 1},
                                                {"proxy_protocol", backend_proxy_protocol, 0},
                                                {"tlvs", backend_tlvs, 0}};
 
-/* One backend block into *b, as `backend:` or an entry of `backends:` (what). */
-static void backend_block(struct loader *ld, yaml_node_t *v, const char *what,
-                          struct backend_config *b)
+/* One backend block into *cfg: `backend:` (key "backend", what "backend") or an entry of
+ * `backends:` (key "backends", what "backends entry"). */
+static void backend_block(struct loader *ld, yaml_node_t *v, const char *key, const char *what,
+                          struct backend_config *cfg)
 {
-    long seen = loader_mapping_walk(ld, v, what, backend_keys, N_KEYS(backend_keys), b);
-    if (seen >= 0 && (seen & 4l) && b->proxy_protocol != PROXY_PROTOCOL_V2)
-        loader_fail(ld, v, "backend.tlvs: TLVs are sent in a PROXY version 2 header; expected "
-                    "proxy_protocol: v2 beside them");
+    struct backend_block b = {cfg, key};
+    long seen = loader_mapping_walk(ld, v, what, backend_keys, N_KEYS(backend_keys), &b);
+    if (seen >= 0 && (seen & 4l) && cfg->proxy_protocol != PROXY_PROTOCOL_V2)
+        loader_fail(ld, v, "%s.tlvs: TLVs are sent in a PROXY version 2 header; expected "
+                    "proxy_protocol: v2 beside them", key);
 }
 
 /* Both keys may be given (an error once the entry is read): the list stays the first one's. */
@@ -472,7 +496,7 @@ static void listener_backend(struct loader *ld, yaml_node_t *v, void *target)
     struct backend_config one = {0};
     l->backend_line = (int)v->start_mark.line + 1;
     l->backend_column = (int)v->start_mark.column + 1;
-    backend_block(ld, v, "backend", &one);
+    backend_block(ld, v, "backend", "backend", &one);
     if (!l->backends && (l->backends = loader_array_new(ld, v, 1, sizeof *l->backends))) {
         l->backends[0] = one;
         l->n_backends = 1;
@@ -508,7 +532,7 @@ static void listener_backends(struct loader *ld, yaml_node_t *v, void *target)
         return;
     for (size_t i = 0; i < n; i++) {
         yaml_node_t *item = loader_list_item(ld, v, i);
-        backend_block(ld, item, "backends entry", &list[i]);
+        backend_block(ld, item, "backends", "backends entry", &list[i]);
         backend_listed(ld, item, list, i, &list[i]);
     }
     if (l->backends) {

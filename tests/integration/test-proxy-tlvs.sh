@@ -42,12 +42,21 @@ PT=$1 PO=$2 PH=$3 PHB=$4
     echo "      tlvs: [alpn, ssl, alpn]"
     listener_yaml bad2 "\"127.0.0.1:$PO\"" "127.0.0.1:$ECHO_PORT"
     echo "      tlvs: [crc32c]"
+    echo "  - name: bad3"
+    echo "    listen: [\"127.0.0.1:$PH\"]"
+    echo "    certificates: [{cert: $CERTS/localhost.pem, key: $CERTS/localhost.key}]"
+    echo "    backends:"
+    echo "      - { address: \"127.0.0.1:$ECHO_PORT\", tlvs: [ssl] }"
+    echo "      - { address: \"127.0.0.1\" }"
 } >"$T/bad.yaml"
 "$UNITLSD" --check-config -c "$T/bad.yaml" >"$T/bad.out" 2>&1
 check_eq "--check-config refuses bad tlvs" "$?" 1
 check_grep "tlvs with proxy_protocol v1, at the backend block" \
     "bad.yaml:[0-9]*:[0-9]*: backend.tlvs: TLVs are sent in a PROXY version 2 header; expected proxy_protocol: v2 beside them" "$T/bad.out"
 check_grep "a TLV listed twice" "backend.tlvs: 'alpn' is listed twice" "$T/bad.out"
+check_grep "in a backends entry, the message names backends.tlvs" \
+    "bad.yaml:[0-9]*:[0-9]*: backends.tlvs: TLVs are sent in a PROXY version 2 header" "$T/bad.out"
+check_grep "and backends.address" "bad.yaml:[0-9]*:[0-9]*: backends.address: '127.0.0.1': no port" "$T/bad.out"
 check_grep "an unknown TLV, naming those there are" \
     "backend.tlvs: unknown value 'crc32c'; expected one of: alpn, authority, ssl" "$T/bad.out"
 
