@@ -30,7 +30,12 @@ NSC=utls-c-$TAG NSL=utls-l-$TAG NS1=utls-1-$TAG NS2=utls-2-$TAG
 NAMESPACES=""
 fleet_cleanup() {
     cleanup
-    for _ns in $NAMESPACES; do ip netns del "$_ns" 2>/dev/null; done
+    # Anything still in a namespace (a process a failed step left behind) is stopped by its
+    # PID before the namespace goes: deleting a namespace does not end its processes.
+    for _ns in $NAMESPACES; do
+        for _p in $(ip netns pids "$_ns" 2>/dev/null); do kill -KILL "$_p" 2>/dev/null; done
+        ip netns del "$_ns" 2>/dev/null
+    done
 }
 trap fleet_cleanup EXIT
 for ns in "$NSC" "$NSL" "$NS1" "$NS2"; do
