@@ -13,6 +13,8 @@
 
 #include <unitls/ticket_keys.h>
 
+#include <nettle/base64.h>
+
 #include "core/ticket_key_file.h"
 #include "fuzz/fuzz_target.h"
 
@@ -23,23 +25,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* The base64 of len bytes of in, NUL-terminated (out holds BASE64_ENCODE_RAW_LENGTH(len) + 1). */
 static void b64_encode(const uint8_t *in, size_t len, char *out)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            v |= in[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? alphabet[v & 63] : '=';
-    }
-    out[o] = '\0';
+    base64_encode_raw(out, len, in);
+    out[BASE64_ENCODE_RAW_LENGTH(len)] = '\0';
 }
 
 static void check_accepted(const struct ticket_key_set *set, const uint8_t *data, size_t size)
@@ -61,8 +51,8 @@ static void check_accepted(const struct ticket_key_set *set, const uint8_t *data
 static int known_line_reason(const char *r)
 {
     static const char *const forms[] = {"a key beyond the first ", "not base64 at column ",
-                                        "decodes to ", "the same key name (first 16 bytes) as "
-                                        "line "};
+                                        "decodes to ", ("the same key name (first 16 bytes) as "
+                                                        "line ")};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
         if (strncmp(r, forms[i], strlen(forms[i])) == 0)
             return 1;

@@ -1,12 +1,14 @@
 /* ticket_key_file: session ticket key text into keys; ticket_key_file.h states the contract.
  *
- * The base64 decoder is our own rather than nettle's so that an error can name the line and
- * column at fault, and so that the length is known (and refused) before a byte is decoded.
- * Decoded bytes only ever land in the caller's set or in a stack buffer wiped before return. */
+ * Each line is checked here first, so that an error can name the line and column at fault and
+ * the length is known (and refused) before a byte is decoded; nettle then decodes it. Decoded
+ * bytes only ever land in the caller's set or in stack memory wiped before return. */
 #include "ticket_key_file.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include <nettle/base64.h>
 
 #include "material.h"
 
@@ -89,21 +91,16 @@ static int b64_check(const struct line *l, char *why, size_t cap)
     return 0;
 }
 
-/* Decodes a line b64_check accepted into out (UNITLS_TICKET_KEY_SIZE bytes). */
+/* Decodes a line b64_check accepted into out (BASE64_DECODE_LENGTH(KEY_B64_LEN) bytes, of
+ * which the first UNITLS_TICKET_KEY_SIZE are the key). */
 static void b64_decode(const struct line *l, uint8_t *out)
 {
-    uint32_t acc = 0;
-    unsigned bits = 0;
+    struct base64_decode_ctx ctx;
     size_t n = 0;
-    for (size_t i = 0; i < l->len && l->p[i] != '='; i++) {
-        acc = (acc << 6) | (uint32_t)b64_value(l->p[i]);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    material_wipe(&acc, sizeof acc); /* its low bits held the last byte */
+    base64_decode_init(&ctx);
+    base64_decode_update(&ctx, &n, out, l->len, (const char *)l->p);
+    base64_decode_final(&ctx);
+    material_wipe(&ctx, sizeof ctx); /* its word held the last bits */
 }
 
 /* Adds the key on line l (line number no) to set: 0, or -1 with why. */
@@ -120,7 +117,7 @@ static int key_add(struct ticket_key_set *set, const struct line *l, size_t no,
         snprintf(why, cap, "line %zu: %s", no, reason);
         return -1;
     }
-    uint8_t raw[UNITLS_TICKET_KEY_SIZE];
+    uint8_t raw[BASE64_DECODE_LENGTH(KEY_B64_LEN)];
     b64_decode(l, raw);
     struct ticket_key *k = &set->keys[set->n];
     memcpy(k->name, raw, sizeof k->name);

@@ -16,6 +16,8 @@
 
 #include <unitls/unitls.h>
 
+#include <nettle/base64.h>
+
 #include "core/material.h"
 #include "core/ticket_key_file.h"
 
@@ -32,23 +34,11 @@ static void key_bytes(unsigned seed, uint8_t out[UNITLS_TICKET_KEY_SIZE])
         out[i] = (uint8_t)(seed * 7u + i);
 }
 
+/* The base64 of len bytes of in, NUL-terminated (out holds BASE64_ENCODE_RAW_LENGTH(len) + 1). */
 static void b64_encode(const uint8_t *in, size_t len, char *out)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            v |= in[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        out[o++] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < len ? alphabet[v & 63] : '=';
-    }
-    out[o] = '\0';
+    base64_encode_raw(out, len, in);
+    out[BASE64_ENCODE_RAW_LENGTH(len)] = '\0';
 }
 
 /* The base64 line (no newline) of key seed. */
