@@ -115,3 +115,14 @@ void *session_cache_get(struct session_cache *c, const char *name)
     }
     return copy;
 }
+
+int session_cache_holds(struct session_cache *c, const char *name, const void *sess,
+                        int (*same)(const void *held, const void *sess))
+{
+    pthread_mutex_lock(&c->lock);
+    int found;
+    struct slot *s = slot_for(c, name, &found);
+    int holds = found && s->session && same(s->session, sess);
+    pthread_mutex_unlock(&c->lock);
+    return holds;
+}

@@ -35,5 +35,10 @@ void session_cache_put(struct session_cache *c, const char *name, void *sess);
  * without close_notify), and the remembered one must stay usable for every connection that
  * starts before a new ticket replaces it. */
 void *session_cache_get(struct session_cache *c, const char *name);
+/* 1 when the session remembered for name and sess are the same by same(), which is called
+ * under the cache's lock with the remembered session itself (no copy: it must only read it);
+ * 0 otherwise, or when nothing is remembered for name. */
+int session_cache_holds(struct session_cache *c, const char *name, const void *sess,
+                        int (*same)(const void *held, const void *sess));
 
 #endif

@@ -52,21 +52,21 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess)
     return 0;
 }
 
-/* 1 when a and b carry different tickets (or only one of them has one). */
-static int tickets_differ(const SSL_SESSION *a, const SSL_SESSION *b)
+/* 1 when sessions a and b carry the same ticket (or neither has one). */
+static int same_ticket(const void *a, const void *b)
 {
     const unsigned char *ta = NULL, *tb = NULL;
     size_t la = 0, lb = 0;
     SSL_SESSION_get0_ticket(a, &ta, &la);
     SSL_SESSION_get0_ticket(b, &tb, &lb);
-    return la != lb || (la > 0 && memcmp(ta, tb, la) != 0);
+    return la == lb && (la == 0 || memcmp(ta, tb, la) == 0);
 }
 
 /* A resumed TLS 1.2 handshake can bring a renewed ticket: a server that rotated its ticket
  * keys renews tickets sealed with an older one. OpenSSL hands sessions to on_new_session
  * after full handshakes only, so the renewed one is taken here, once the handshake is done,
- * when its ticket differs from the one the cache holds. (TLS 1.3 tickets always arrive as new
- * sessions.) */
+ * when its ticket differs from the one the cache holds (compared in place: no copy on a
+ * handshake that renewed nothing). TLS 1.3 tickets always arrive as new sessions. */
 static void on_info(const SSL *ssl, int where, int ret)
 {
     (void)ret;
@@ -78,11 +78,9 @@ static void on_info(const SSL *ssl, int where, int ret)
     SSL_SESSION *now = SSL_get_session(ssl);
     if (!st || !st->sessions || !b || !b->has_server_name || !now || !SSL_SESSION_has_ticket(now))
         return;
-    SSL_SESSION *held = session_cache_get(st->sessions, b->server_name);
     /* on_new_session does not change the connection; OpenSSL's callback type has it mutable. */
-    if (!held || tickets_differ(held, now))
+    if (!session_cache_holds(st->sessions, b->server_name, now, same_ticket))
         on_new_session((SSL *)(uintptr_t)ssl, now);
-    SSL_SESSION_free(held);
 }
 
 static void *session_hold(void *s) { return SSL_SESSION_up_ref(s) ? s : NULL; }

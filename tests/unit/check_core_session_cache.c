@@ -1,6 +1,7 @@
 /* The client session cache (src/core/session_cache.h), used alone with fake sessions that
  * count their references:
  * - put/get per name, a put replacing the name's previous session (released at once);
+ * - holds compares a session with the remembered one in place, copying nothing;
  * - get hands out a copy made through the ops (hold, copy, release of the hold; or copy alone
  *   when sessions have no reference count), never the remembered session itself;
  * - a full probe window displaces its oldest entry (by time of put), releasing its session;
@@ -208,6 +209,29 @@ START_TEST(test_put_replaces)
 }
 END_TEST
 
+static int same_id(const void *held, const void *sess)
+{
+    return ((const struct fake_session *)held)->id == ((const struct fake_session *)sess)->id;
+}
+
+/* holds compares with the remembered session in place: no hold, no copy, nothing left. */
+START_TEST(test_holds_compares_in_place)
+{
+    reset_counts();
+    struct session_cache *c = cache_new(&held_ops);
+    struct fake_session one = {1, 1}, two = {1, 2};
+    ck_assert_int_eq(session_cache_holds(c, "example.org", &one, same_id), 0);
+    session_cache_put(c, "example.org", session_new(1));
+    ck_assert_int_eq(session_cache_holds(c, "example.org", &one, same_id), 1);
+    ck_assert_int_eq(session_cache_holds(c, "example.org", &two, same_id), 0);
+    ck_assert_int_eq(session_cache_holds(c, "other.test", &one, same_id), 0);
+    ck_assert_int_eq(atomic_load(&n_hold), 0);
+    ck_assert_int_eq(atomic_load(&n_copy), 0);
+    session_cache_free(c);
+    ck_assert_int_eq(atomic_load(&live), 0);
+}
+END_TEST
+
 /* Freeing the cache releases every session it holds; an empty cache frees cleanly too. */
 START_TEST(test_free_releases_all)
 {
@@ -377,6 +401,7 @@ static Suite *session_cache_suite(void)
     tcase_add_test(tc, test_ops_without_hold);
     tcase_add_loop_test(tc, test_copy_failure, 0, 2);
     tcase_add_test(tc, test_put_replaces);
+    tcase_add_test(tc, test_holds_compares_in_place);
     tcase_add_test(tc, test_free_releases_all);
     suite_add_tcase(s, tc);
 
