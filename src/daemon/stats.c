@@ -292,8 +292,9 @@ static int method_allowed(struct evhttp_request *req)
 }
 
 /* /health's status and body (see stats.h): why not 200, or "ok". */
-static int health_report(const struct stats_sources *src, struct evbuffer *out)
+static int health_report(struct stats_server *st, struct evbuffer *out)
 {
+    const struct stats_sources *src = &st->src;
     if (*src->draining) {
         evbuffer_add_printf(out, "draining: unitlsd is stopping (SIGTERM)\n");
         return 503;
@@ -316,42 +317,54 @@ static int health_report(const struct stats_sources *src, struct evbuffer *out)
     return 200;
 }
 
-static void on_health(struct evhttp_request *req, void *arg)
+static int metrics_report(struct stats_server *st, struct evbuffer *out)
 {
-    struct stats_server *st = arg;
-    struct evbuffer *out;
-    if (!method_allowed(req))
-        return;
-    if (!(out = evbuffer_new())) {
-        evhttp_send_error(req, 500, "Out of memory");
-        return;
-    }
-    int code = health_report(&st->src, out);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                      "text/plain; charset=utf-8");
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
-    evhttp_send_reply(req, code, code == 200 ? "OK" : "Service Unavailable", out);
-    evbuffer_free(out);
-}
-
-static void on_metrics(struct evhttp_request *req, void *arg)
-{
-    struct stats_server *st = arg;
-    struct evbuffer *out;
-    if (!method_allowed(req))
-        return;
-    if (!(out = evbuffer_new())) {
-        evhttp_send_error(req, 500, "Out of memory");
-        return;
-    }
     metrics_totals(out, &st->src);
     metrics_runtime(out, &st->src);
     metrics_ocsp(out, st->src.ocsp);
     metrics_expiry(out, &st->expiry, *st->src.gen);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                      "text/plain; version=0.0.4; charset=utf-8");
-    evhttp_send_reply(req, 200, "OK", out);
+    return 200;
+}
+
+/* One page of the stats listener: its content type, whether a cache may keep it, and what
+ * writes its body and returns its status. */
+struct page {
+    const char *content_type;
+    int no_store;
+    int (*write)(struct stats_server *st, struct evbuffer *out);
+};
+
+static const struct page metrics_page = {"text/plain; version=0.0.4; charset=utf-8", 0,
+                                         metrics_report};
+static const struct page health_page = {"text/plain; charset=utf-8", 1, health_report};
+
+/* Answers GET and HEAD with page p (405 to other methods, 500 when out of memory). */
+static void page_serve(struct evhttp_request *req, struct stats_server *st, const struct page *p)
+{
+    struct evbuffer *out;
+    if (!method_allowed(req))
+        return;
+    if (!(out = evbuffer_new())) {
+        evhttp_send_error(req, 500, "Out of memory");
+        return;
+    }
+    int code = p->write(st, out);
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Content-Type", p->content_type);
+    if (p->no_store)
+        evhttp_add_header(headers, "Cache-Control", "no-store");
+    evhttp_send_reply(req, code, code == 200 ? "OK" : "Service Unavailable", out);
     evbuffer_free(out);
+}
+
+static void on_health(struct evhttp_request *req, void *arg)
+{
+    page_serve(req, arg, &health_page);
+}
+
+static void on_metrics(struct evhttp_request *req, void *arg)
+{
+    page_serve(req, arg, &metrics_page);
 }
 
 int stats_start(struct stats_server *st, struct event_base *base,
@@ -361,8 +374,8 @@ int stats_start(struct stats_server *st, struct event_base *base,
     st->http = evhttp_new(base);
     if (!st->http)
         return -1;
-    /* Every method evhttp knows reaches on_metrics and on_health, which answer 405 to all but GET and
-     * HEAD (evhttp's own filter would answer 501 for a known method). */
+    /* Every method evhttp knows reaches on_metrics and on_health, which answer 405 to all but
+     * GET and HEAD (evhttp's own filter would answer 501 for a known method). */
     evhttp_set_allowed_methods(st->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
                                              EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                              EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
